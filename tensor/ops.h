@@ -1,0 +1,123 @@
+// heed::ops — the raw tensor operations, without gradients.
+//
+// Each function checks its arguments (throwing heed::Error that names the op,
+// the shapes and the fix), allocates its result, and runs the kernel of the
+// tensors' device (tensor/backend.h). autograd/ builds the differentiable
+// functions on top of these; optimizers and kernels of backward passes call
+// them directly. Results are new contiguous tensors unless the function says
+// it returns a view or works in place (trailing underscore).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "tensor/backend.h"
+#include "tensor/tensor.h"
+
+namespace heed::ops {
+
+using Dims = std::vector<std::int64_t>;
+
+// ---- Views (share storage; tensor/ops/views.cpp).
+Tensor reshape(const Tensor& t, Shape shape);  // a view when strides allow, else a copy
+Tensor view(const Tensor& t, Shape shape);     // a view or an error
+Tensor flatten(const Tensor& t, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+Tensor transpose(const Tensor& t, std::int64_t dim0, std::int64_t dim1);
+Tensor permute(const Tensor& t, const Dims& dims);
+Tensor slice(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_t length);
+Tensor select(const Tensor& t, std::int64_t dim, std::int64_t index);
+Tensor expand(const Tensor& t, const Shape& shape);
+Tensor squeeze(const Tensor& t, std::int64_t dim);
+Tensor squeeze(const Tensor& t);  // every size-1 dim
+Tensor unsqueeze(const Tensor& t, std::int64_t dim);
+Tensor diagonal_view(const Tensor& t);  // (n, n) -> its diagonal (n), a view
+
+// ---- Copies and conversions (tensor/ops/copy.cpp).
+Tensor contiguous(const Tensor& t);  // t itself when already contiguous
+Tensor clone(const Tensor& t);       // always a fresh copy
+Tensor to(const Tensor& t, DType dtype);
+Tensor to(const Tensor& t, Device device);
+void copy_(Tensor& dst, const Tensor& src);  // src broadcast to dst's shape, dtype converted
+void fill_(Tensor& dst, double value);
+
+// ---- Elementwise (tensor/ops/elementwise.cpp). Binary ops broadcast like NumPy.
+Tensor unary(UnaryOp op, const Tensor& t, double scalar = 0);
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double scalar = 0);
+void binary_(BinaryOp op, Tensor& dst, const Tensor& src, double scalar = 0);  // dst = op(dst, src)
+Tensor neg(const Tensor& t);
+Tensor abs(const Tensor& t);
+Tensor sign(const Tensor& t);
+Tensor exp(const Tensor& t);
+Tensor log(const Tensor& t);
+Tensor sqrt(const Tensor& t);
+Tensor rsqrt(const Tensor& t);
+Tensor tanh(const Tensor& t);
+Tensor sigmoid(const Tensor& t);
+Tensor relu(const Tensor& t);
+Tensor gelu(const Tensor& t);  // exact: x * Phi(x)
+Tensor elu(const Tensor& t, double alpha = 1.0);
+Tensor sin(const Tensor& t);
+Tensor cos(const Tensor& t);
+Tensor square(const Tensor& t);
+Tensor pow(const Tensor& t, double exponent);
+Tensor add(const Tensor& t, double value);
+Tensor mul(const Tensor& t, double value);
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond != 0 ? a : b
+Tensor masked_fill(const Tensor& t, const Tensor& mask, double value);
+
+// ---- Reductions (tensor/ops/reduce.cpp). Empty dims means every dim.
+Tensor sum(const Tensor& t, const Dims& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& t, const Dims& dims = {}, bool keepdim = false);
+Tensor var(const Tensor& t, const Dims& dims = {}, std::int64_t correction = 1, bool keepdim = false);
+std::pair<Tensor, Tensor> max(const Tensor& t, std::int64_t dim, bool keepdim = false);  // values, int64 indices
+std::pair<Tensor, Tensor> min(const Tensor& t, std::int64_t dim, bool keepdim = false);
+Tensor max(const Tensor& t);  // over all elements
+Tensor min(const Tensor& t);
+Tensor argmax(const Tensor& t, std::int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& t, std::int64_t dim, bool keepdim = false);
+Tensor logsumexp(const Tensor& t, std::int64_t dim, bool keepdim = false);
+// Sums a broadcast result back to `shape` (the gradient of expand).
+Tensor sum_to(const Tensor& t, const Shape& shape);
+
+// ---- Softmax family (tensor/ops/softmax.cpp). Numerically stable; all -inf rows give zeros.
+Tensor softmax(const Tensor& t, std::int64_t dim);
+Tensor log_softmax(const Tensor& t, std::int64_t dim);
+Tensor softmax_backward(const Tensor& y, const Tensor& grad_y, std::int64_t dim);
+Tensor log_softmax_backward(const Tensor& y, const Tensor& grad_y, std::int64_t dim);
+
+// ---- Matrix products (tensor/ops/matmul.cpp). NumPy matmul semantics: 1-D operands
+// are promoted and the added dim removed; batch dims broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---- Joining, splitting, indexing (tensor/ops/index.cpp, tensor/ops/join.cpp).
+Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim);
+std::vector<Tensor> split(const Tensor& t, std::int64_t size, std::int64_t dim);  // views
+std::vector<Tensor> split(const Tensor& t, const std::vector<std::int64_t>& sizes, std::int64_t dim);
+std::vector<Tensor> chunk(const Tensor& t, std::int64_t chunks, std::int64_t dim);  // views
+Tensor index_select(const Tensor& t, std::int64_t dim, const Tensor& index);
+Tensor index_add(const Tensor& t, std::int64_t dim, const Tensor& index, const Tensor& source);
+Tensor gather(const Tensor& t, std::int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& t, std::int64_t dim, const Tensor& index, const Tensor& source);
+Tensor embedding(const Tensor& weight, const Tensor& ids);  // (V, D) x ids(...) -> (..., D)
+Tensor cumsum(const Tensor& t, std::int64_t dim);
+Tensor triu(const Tensor& t, std::int64_t diagonal = 0);  // zero below the diagonal, last two dims
+Tensor tril(const Tensor& t, std::int64_t diagonal = 0);
+Tensor one_hot(const Tensor& index, std::int64_t num_classes, DType dtype = DType::Float32);
+
+}  // namespace heed::ops
