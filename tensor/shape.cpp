@@ -47,10 +47,11 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
 }
 
 int wrap_dim(std::int64_t dim, std::size_t rank, std::string_view op) {
-  const auto r = static_cast<std::int64_t>(rank);
-  HEED_CHECK(dim >= -r && dim < std::max<std::int64_t>(r, 1), op, ": dim ", dim,
-             " is out of range for a tensor of rank ", r, "; expected a dim in [", -r, ", ", r - 1, "]");
-  return static_cast<int>(dim < 0 ? dim + r : dim);
+  // A 0-d tensor accepts dim 0 and -1, as if it had one dim.
+  const auto r = std::max<std::int64_t>(static_cast<std::int64_t>(rank), 1);
+  HEED_CHECK(dim >= -r && dim < r, op, ": dim ", dim,
+             " is out of range for a tensor of rank ", rank, "; expected a dim in [", -r, ", ", r - 1, "]");
+  return rank == 0 ? 0 : static_cast<int>(dim < 0 ? dim + r : dim);
 }
 
 }  // namespace heed

@@ -1,13 +1,29 @@
 #include "tensor/cpu/cpu_backend.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 namespace heed {
 
+namespace {
+// glibc returns large blocks to the OS on free and maps fresh pages on the
+// next malloc, so a training step that allocates the same big activations
+// every time pays a page fault per 4 KiB touched (measured: 256 faults per
+// 512x512 float32 result). Keeping freed memory in the heap reuses the pages.
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+}  // namespace
+
 Backend& cpu_backend() {
-  static cpu::CpuBackend backend;
+  static cpu::CpuBackend backend = [] {
+    keep_freed_memory();
+    return cpu::CpuBackend();
+  }();
   return backend;
 }
 

@@ -99,6 +99,32 @@ template <std::size_t N, typename Row>
 void for_each_row(const Shape& shape, const std::array<const Tensor*, N>& operands, Row&& row) {
   const std::int64_t total = numel_of(shape);
   if (total == 0) return;
+  // Fast path, and the common one: every operand contiguous. One flat row,
+  // no layout to build (this keeps small ops cheap).
+  bool flat = true;
+  for (const Tensor* t : operands) flat = flat && t->is_contiguous();
+  if (flat) {
+    std::array<char*, N> ptrs;
+    std::array<std::int64_t, N> steps;
+    for (std::size_t k = 0; k < N; ++k) {
+      ptrs[k] = static_cast<char*>(operands[k]->raw_data());
+      steps[k] = static_cast<std::int64_t>(dtype_size(operands[k]->dtype()));
+    }
+    const int threads = total >= kParallelGrain ? omp_get_max_threads() : 1;
+    if (threads <= 1) {
+      row(ptrs, steps, total);
+      return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const std::int64_t begin = total * t / nt, end = total * (t + 1) / nt;
+      std::array<char*, N> mine;
+      for (std::size_t k = 0; k < N; ++k) mine[k] = ptrs[k] + begin * steps[k];
+      row(mine, steps, end - begin);
+    }
+    return;
+  }
   const StridedLayout<N> layout = coalesce(shape, operands);
   const std::int64_t row_len = layout.sizes.back();
   const std::int64_t rows = total / row_len;

@@ -24,7 +24,6 @@ void map_unary(const Tensor& in, Tensor& out, F f) {
 
 template <typename T>
 void run_floating(UnaryOp op, const Tensor& in, Tensor& out, T c) {
-  using std::exp;
   switch (op) {
     case UnaryOp::Exp: return map_unary<T>(in, out, [](T x) { return std::exp(x); });
     case UnaryOp::Log: return map_unary<T>(in, out, [](T x) { return std::log(x); });

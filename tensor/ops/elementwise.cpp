@@ -124,7 +124,15 @@ Tensor mul(const Tensor& t, double value) { return unary(UnaryOp::MulScalar, t, 
 Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, a, b); }
 Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b); }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) {
+  // Integer division by zero would kill the process (SIGFPE) inside the kernel; refuse it here.
+  if (!is_floating(b.dtype()) && b.numel() > 0) {
+    HEED_CHECK(max(abs(b)).item() > 0 && min(abs(b)).item() > 0, "div: integer division by zero in a ",
+               dtype_name(b.dtype()), " divisor of shape ", shape_str(b.shape()),
+               "; convert to a float dtype to get inf, or mask the zeros");
+  }
+  return binary(BinaryOp::Div, a, b);
+}
 Tensor pow(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Pow, a, b); }
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }

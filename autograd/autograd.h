@@ -1,0 +1,7 @@
+// Everything autograd offers: the differentiable functions, no_grad, gradcheck.
+#pragma once
+
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+#include "autograd/gradcheck.h"
+#include "autograd/node.h"
