@@ -1,0 +1,182 @@
+// bench: op-level timings of heed, each beside a peer measured in the same run.
+//
+//   bench --mode matmul    C = A B for n x n float32 matrices (--sizes, default
+//                          256,512,1024): GFLOP/s = 2 n^3 / seconds through the
+//                          Tensor API (ops::matmul, output allocation included)
+//                          and through a raw bli_sgemm into a preallocated buffer.
+//                          Their ratio is heed's own overhead around BLIS.
+//   bench --mode overhead  c = a + b on 1-element float32 tensors, nanoseconds
+//                          per call, without and with gradient recording: the
+//                          fixed per-op cost that dominates small models.
+//
+// Timings on a shared machine drift, so heed and the peer alternate, one timed
+// sample each per repetition, after a warm-up; the report is the median sample.
+// ratio is heed's speed over raw BLIS's (1.0: no overhead), the median of the
+// per-repetition ratios, since each pair was timed back to back under the same
+// load. One JSON object per line on stdout:
+//   {"bench":"matmul","n":512,"threads":2,"kernels":"zen3","heed_gflops":...,
+//    "blis_gflops":...,"ratio":...,"reps":...}
+//   {"bench":"overhead","op":"add","numel":1,"grad":false,"ns_per_call":...}
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+
+// blis.h's inline helpers trip these warnings; they are BLIS's code, not heed's.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#include <blis.h>
+#pragma GCC diagnostic pop
+
+#include "autograd/autograd.h"
+#include "tensor/ops.h"
+#include "tensor/random.h"
+#include "tensor/threads.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kWarmupReps = 3;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+double rounded(double value, int digits) {
+  double scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  return static_cast<double>(static_cast<std::int64_t>(value * scale + 0.5)) / scale;
+}
+
+// Seconds per call of fn, timing `calls` back-to-back calls.
+template <typename Fn>
+double time_per_call(std::int64_t calls, Fn&& fn) {
+  const Clock::time_point start = Clock::now();
+  for (std::int64_t i = 0; i < calls; ++i) fn();
+  return seconds_since(start) / static_cast<double>(calls);
+}
+
+void bench_matmul(const std::vector<int>& sizes, int reps, int threads) {
+  const std::string kernels_line = heed::blas_kernels();
+  const std::string kernels = kernels_line.substr(0, kernels_line.find(' '));
+  heed::Generator gen(0);
+  for (const int n : sizes) {
+    const heed::Tensor a = heed::randn({n, n}, gen), b = heed::randn({n, n}, gen);
+    std::vector<float> raw_out(static_cast<std::size_t>(n) * n);
+    const double flops = 2.0 * n * n * n;
+    // Small products are timed several to a sample, so each sample lasts ~1 ms or more.
+    const auto calls = static_cast<std::int64_t>(std::max(1.0, 2e8 / flops));
+
+    auto heed_matmul = [&] { const heed::Tensor c = heed::ops::matmul(a, b); };
+    auto raw_sgemm = [&] {
+      float one = 1, zero = 0;
+      bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n, n, n, &one, a.data<float>(), n, 1, b.data<float>(), n, 1,
+                &zero, raw_out.data(), n, 1);
+    };
+    std::vector<double> heed_seconds, raw_seconds, ratios;
+    for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+      const double heed_time = time_per_call(calls, heed_matmul);
+      const double raw_time = time_per_call(calls, raw_sgemm);
+      if (rep < kWarmupReps) continue;
+      heed_seconds.push_back(heed_time);
+      raw_seconds.push_back(raw_time);
+      ratios.push_back(raw_time / heed_time);  // heed's speed as a fraction of raw BLIS's
+    }
+    nlohmann::ordered_json line = {{"bench", "matmul"},
+                                   {"n", n},
+                                   {"threads", threads},
+                                   {"kernels", kernels},
+                                   {"heed_gflops", rounded(flops / median(heed_seconds) / 1e9, 1)},
+                                   {"blis_gflops", rounded(flops / median(raw_seconds) / 1e9, 1)},
+                                   {"ratio", rounded(median(ratios), 3)},
+                                   {"reps", reps}};
+    std::cout << line.dump() << std::endl;
+  }
+}
+
+void bench_overhead(int reps) {
+  constexpr std::int64_t kCallsPerSample = 20000;
+  const heed::Tensor a = heed::ones({1}), b = heed::ones({1});
+  heed::Tensor a_recorded = heed::ones({1}), b_recorded = heed::ones({1});
+  a_recorded.requires_grad_();
+  b_recorded.requires_grad_();
+
+  auto without_grad = [&] { const heed::Tensor c = heed::ops::add(a, b); };
+  auto with_grad = [&] { const heed::Tensor c = heed::add(a_recorded, b_recorded); };  // records a graph node
+  std::vector<double> plain_seconds, recorded_seconds;
+  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+    const double plain = time_per_call(kCallsPerSample, without_grad);
+    const double recorded = time_per_call(kCallsPerSample, with_grad);
+    if (rep < kWarmupReps) continue;
+    plain_seconds.push_back(plain);
+    recorded_seconds.push_back(recorded);
+  }
+  for (const bool grad : {false, true}) {
+    const double seconds = median(grad ? recorded_seconds : plain_seconds);
+    nlohmann::ordered_json line = {{"bench", "overhead"}, {"op", "add"}, {"numel", 1}, {"grad", grad},
+                                   {"ns_per_call", rounded(seconds * 1e9, 1)}};
+    std::cout << line.dump() << std::endl;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    cxxopts::Options options("bench", "Op-level timings of heed beside raw BLIS; one JSON line per measurement.");
+    options.add_options()
+        ("mode", "what to time: matmul, overhead or all", cxxopts::value<std::string>()->default_value("all"))
+        ("sizes", "matrix sizes n for --mode matmul (n x n @ n x n, float32)",
+         cxxopts::value<std::vector<int>>()->default_value("256,512,1024"))
+        ("threads", "CPU threads for heed and BLIS",
+         cxxopts::value<int>()->default_value(std::to_string(heed::num_threads())))
+        ("reps", "timed repetitions after warm-up; the median is reported",
+         cxxopts::value<int>()->default_value("15"))
+        ("verbose", "print the BLIS kernels in use and why to stderr (default: off)", cxxopts::value<bool>()->default_value("false"))
+        ("h,help", "print this help");
+    const cxxopts::ParseResult args = options.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << options.help() << std::endl;
+      return 0;
+    }
+    if (!args.unmatched().empty()) {
+      std::cerr << "bench: unexpected argument '" << args.unmatched().front() << "'; see bench --help\n";
+      return 2;
+    }
+    const std::string mode = args["mode"].as<std::string>();
+    const std::vector<int> sizes = args["sizes"].as<std::vector<int>>();
+    const int threads = args["threads"].as<int>();
+    const int reps = args["reps"].as<int>();
+    HEED_CHECK(mode == "matmul" || mode == "overhead" || mode == "all", "bench: --mode ", mode,
+               " is not one of matmul, overhead, all");
+    HEED_CHECK(threads >= 1, "bench: --threads must be at least 1, got ", threads);
+    HEED_CHECK(reps >= 1, "bench: --reps must be at least 1, got ", reps);
+    for (const int n : sizes) HEED_CHECK(n >= 1, "bench: --sizes must be positive, got ", n);
+
+    heed::set_num_threads(threads);  // also chooses the BLIS kernels, before the raw BLIS calls
+    if (args["verbose"].as<bool>())
+      std::cerr << "bench: BLIS kernels " << heed::blas_kernels() << ", " << heed::num_threads() << " threads\n";
+    if (mode == "matmul" || mode == "all") bench_matmul(sizes, reps, threads);
+    if (mode == "overhead" || mode == "all") bench_overhead(reps);
+    return 0;
+  } catch (const cxxopts::exceptions::exception& error) {
+    std::cerr << "bench: " << error.what() << "; see bench --help\n";
+    return 2;
+  } catch (const heed::Error& error) {
+    std::cerr << error.what() << "\n";
+    return 1;
+  }
+}
