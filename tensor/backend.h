@@ -44,6 +44,29 @@ enum class ReduceOp : std::uint8_t {
   LogSumExp,            // log(sum(exp(x))); a row of -inf gives -inf
 };
 
+// ---- Convolution and pooling: the geometry a kernel is given (tensor/ops/conv.cpp fills it in).
+
+// A (height, width) pair; one number means the same for both: Size2d(3) is 3x3.
+struct Size2d {
+  std::int64_t h = 0, w = 0;
+  Size2d(std::int64_t both) : h(both), w(both) {}  // implicit on purpose: conv2d(x, w, b, 2) means stride 2x2
+  Size2d(std::int64_t height, std::int64_t width) : h(height), w(width) {}
+};
+
+// Where the window of a 2-D convolution lands. Output pixel (oh, ow) reads, for
+// kernel tap (i, j), the input pixel
+//   (oh * stride_h - pad_h + i * dil_h,  ow * stride_w - pad_w + j * dil_w)    (zero outside)
+// and out_h = (H + 2 pad_h - dil_h (kh - 1) - 1) / stride_h + 1 (the same for w).
+struct Conv2dGeometry {
+  std::int64_t kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_h, out_w;
+};
+
+// The window of a 2-D pooling: output (oh, ow) covers input rows
+// [oh * stride_h - pad_h, + kh) and columns [ow * stride_w - pad_w, + kw).
+struct Pool2dGeometry {
+  std::int64_t kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -90,6 +113,25 @@ class Backend {
   virtual void scatter_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) = 0;
   // Inclusive prefix sum along dim; in and out contiguous, same shape.
   virtual void cumsum(const Tensor& in, int dim, Tensor& out) = 0;
+
+  // ---- Convolution and pooling. Not pure: a backend without them inherits versions that throw
+  // (tensor/backend_defaults.cpp). All tensors contiguous, float32 or float64 (indices int64).
+  // im2col: image (N, C, H, W) -> columns (N, C*kh*kw, out_h*out_w); columns[n, (c*kh + i)*kw + j,
+  // oh*out_w + ow] holds the pixel of image n, channel c that tap (i, j) of output (oh, ow) reads (0 in the padding).
+  virtual void im2col(const Tensor& image, const Conv2dGeometry& g, Tensor& columns);
+  // The adjoint of im2col: image_grad (N, C, H, W) += each column entry, at the pixel it was read from.
+  virtual void col2im(const Tensor& columns, const Conv2dGeometry& g, Tensor& image_grad);
+  // in (N, C, H, W) -> out (N, C, out_h, out_w), the max of each window; indices (int64, out's shape)
+  // hold its flat position ih * W + iw in the (H, W) plane. Padding never wins; NaN does.
+  virtual void max_pool2d(const Tensor& in, const Pool2dGeometry& g, Tensor& out, Tensor& indices);
+  // Writes all of grad_in (N, C, H, W): zero, plus each grad_out entry at its window's argmax.
+  virtual void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, Tensor& grad_in);
+  // The mean of each window; divided by the window's size including the padding
+  // (count_include_pad) or by the number of real pixels in it.
+  virtual void avg_pool2d(const Tensor& in, const Pool2dGeometry& g, Tensor& out, bool count_include_pad);
+  // Writes all of grad_in (N, C, H, W): each grad_out entry shared evenly over its window.
+  virtual void avg_pool2d_backward(const Tensor& grad_out, const Pool2dGeometry& g, Tensor& grad_in,
+                                   bool count_include_pad);
 };
 
 // The backend that runs kernels for `device`; throws if none is built in.

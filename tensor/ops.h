@@ -120,4 +120,28 @@ Tensor triu(const Tensor& t, std::int64_t diagonal = 0);  // zero below the diag
 Tensor tril(const Tensor& t, std::int64_t diagonal = 0);
 Tensor one_hot(const Tensor& index, std::int64_t num_classes, DType dtype = DType::Float32);
 
+// ---- Convolution and pooling (tensor/ops/conv.cpp). Images are (N, C, H, W); sizes are
+// Size2d (one number for both dims, or {h, w}); out = (in + 2 padding - dilation (k - 1) - 1) / stride + 1.
+// conv2d: x (N, C_in, H, W), weight (C_out, C_in / groups, kh, kw), bias (C_out) or undefined
+//   -> (N, C_out, out_h, out_w). Each group of C_in / groups input channels feeds its own
+//   C_out / groups output channels (groups = C_in: a depthwise convolution).
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2d stride = 1, Size2d padding = 0,
+              Size2d dilation = 1, std::int64_t groups = 1);
+// dL/dx and dL/dweight of conv2d, given grad_out = dL/d(output) (N, C_out, out_h, out_w).
+Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Shape& input_shape, Size2d stride,
+                             Size2d padding, Size2d dilation, std::int64_t groups);
+Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& weight_shape, Size2d stride,
+                              Size2d padding, Size2d dilation, std::int64_t groups);
+// Pooling over kernel-sized windows; stride 0 means stride = kernel (PyTorch's default).
+// max_pool2d returns the values and, as int64, each max's flat position ih * W + iw in its (H, W) plane.
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, Size2d kernel, Size2d stride = 0, Size2d padding = 0);
+Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Shape& input_shape);
+Tensor avg_pool2d(const Tensor& x, Size2d kernel, Size2d stride = 0, Size2d padding = 0, bool count_include_pad = true);
+Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape, Size2d kernel, Size2d stride = 0,
+                           Size2d padding = 0, bool count_include_pad = true);
+// Average pooling to a fixed output size, any input size: output row o averages input rows
+// [floor(o H / out_h), ceil((o + 1) H / out_h)) (the same for columns), as PyTorch does.
+Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out_w);
+Tensor adaptive_avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape);
+
 }  // namespace heed::ops

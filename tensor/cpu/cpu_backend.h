@@ -8,6 +8,8 @@
 //   gemm.cpp        batched matrix products through BLIS (blis_setup.cpp picks the kernels)
 //   index.cpp       index_select, index_add, gather, scatter_add
 //   cumsum.cpp      prefix sums
+//   im2col.cpp      im2col / col2im (convolution as a matrix product)
+//   pool2d.cpp      max and average pooling, forward and backward
 #pragma once
 
 #include "tensor/backend.h"
@@ -35,6 +37,14 @@ class CpuBackend final : public Backend {
   void gather(const Tensor& in, int dim, const Tensor& idx, Tensor& out) override;
   void scatter_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override;
   void cumsum(const Tensor& in, int dim, Tensor& out) override;
+  // Convolution and pooling (im2col.cpp, pool2d.cpp).
+  void im2col(const Tensor& image, const Conv2dGeometry& g, Tensor& columns) override;
+  void col2im(const Tensor& columns, const Conv2dGeometry& g, Tensor& image_grad) override;
+  void max_pool2d(const Tensor& in, const Pool2dGeometry& g, Tensor& out, Tensor& indices) override;
+  void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, Tensor& grad_in) override;
+  void avg_pool2d(const Tensor& in, const Pool2dGeometry& g, Tensor& out, bool count_include_pad) override;
+  void avg_pool2d_backward(const Tensor& grad_out, const Pool2dGeometry& g, Tensor& grad_in,
+                           bool count_include_pad) override;
 };
 
 }  // namespace heed::cpu

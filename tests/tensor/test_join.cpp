@@ -61,7 +61,7 @@ TEST_CASE("concat along the middle dim of 3-D int64 tensors", "[join]") {
   REQUIRE(out.to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 1, 10, 11, 12, 13, 2, 3, 14, 15, 16, 17});
 }
 
-TEST_CASE("concat of a transposed input matches the contiguous input; empty inputs are fine", "[join]") {
+TEST_CASE("concat of a transposed input matches the contiguous input, empty inputs are fine", "[join]") {
   const Tensor a = ops::transpose(from_vector({1, 2, 3, 4, 5, 6}, {2, 3}), 0, 1);  // [[1,4],[2,5],[3,6]]
   REQUIRE_FALSE(a.is_contiguous());
   const Tensor b = from_vector({7, 8, 9}, {3, 1});

@@ -80,7 +80,7 @@ void require_close(const std::vector<double>& got, const std::vector<double>& ex
 
 }  // namespace
 
-TEST_CASE("softmax by hand; rows sum to 1", "[softmax]") {
+TEST_CASE("softmax by hand, rows sum to 1", "[softmax]") {
   const Tensor x = from_vector({1, 2, 3, 0, 0, 0}, {2, 3});
   const Tensor y = ops::softmax(x, -1);
   CHECK(y.shape() == Shape{2, 3});

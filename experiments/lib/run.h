@@ -1,0 +1,124 @@
+// What every training driver shares: the run folder, the metrics file, the
+// live progress line, the optimizer and schedule chosen by name, and the
+// numbers a run reports (wall time, ms/step, peak memory).
+//
+//   runs/<name>/config.json              the flags the run was started with
+//   runs/<name>/metrics.csv              one row per evaluation
+//   runs/<name>/checkpoint.safetensors   model + optimizer + step + generator + loader state
+//   runs/<name>/summary.json             the final one-line summary, also printed on stdout
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+
+namespace heed::experiments {
+
+using Json = nlohmann::json;
+
+// Options every trainer understands (the drivers expose them as flags).
+struct TrainOptions {
+  std::string name;             // run folder name under out_dir; empty: derived from the config
+  std::string out_dir = "runs";
+  bool overwrite = false;       // replace an existing run folder
+  bool resume = false;          // continue the run in the folder from its checkpoint
+  std::int64_t steps = 0;       // total optimizer steps; 0: epochs decide
+  std::int64_t epochs = 1;
+  std::int64_t batch_size = 64;
+  std::string optimizer = "adam";
+  double lr = 1e-3;
+  double weight_decay = 0;
+  double momentum = 0.9;        // sgd, rmsprop
+  std::string schedule = "constant";
+  std::int64_t warmup_steps = 0;
+  double clip_norm = 1.0;       // 0: no clipping
+  std::int64_t eval_every = 0;  // steps between evaluations; 0: once per epoch
+  std::uint64_t seed = 0;
+  int threads = 0;              // 0: every core
+  bool verbose = false;
+  bool quiet = false;           // no progress line
+  std::int64_t stop_after = 0;  // stop (as if killed) after this many steps in this process; for tests
+};
+
+// The run folder: created fresh, or reopened for --resume.
+class RunDir {
+ public:
+  RunDir(const std::string& out_dir, const std::string& name, bool overwrite, bool resume);
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path file(const std::string& name) const { return path_ / name; }
+  void write_json(const std::string& name, const Json& json) const;  // written atomically
+
+ private:
+  std::filesystem::path path_;
+};
+
+// metrics.csv: a fixed header, one row per evaluation. On resume the rows
+// after the checkpoint's step are dropped, so the file matches the run.
+class MetricsLog {
+ public:
+  MetricsLog(const std::filesystem::path& path, std::vector<std::string> columns, bool resume,
+             std::int64_t resume_step);
+  void write(const Json& row);  // values looked up by column name; missing ones left empty
+
+ private:
+  std::filesystem::path path_;
+  std::vector<std::string> columns_;
+};
+
+// The live progress line on stderr: rewritten in place on a terminal, one
+// line every few seconds otherwise (logs stay readable).
+class Progress {
+ public:
+  Progress(std::int64_t total_steps, std::int64_t first_step, bool quiet);
+  void update(std::int64_t step, std::int64_t epoch, double loss, double accuracy);
+  void message(const std::string& text);  // a full line, keeping the progress line intact
+  void finish();
+
+ private:
+  std::int64_t total_;
+  std::int64_t first_;
+  bool quiet_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_print_;
+  bool line_open_ = false;
+};
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<Tensor>& params, const TrainOptions& options);
+const std::vector<std::string>& optimizer_names();
+std::unique_ptr<optim::Schedule> make_schedule(const TrainOptions& options, std::int64_t total_steps,
+                                               double d_model = 512);
+
+// Wall clock since construction, and the measured ms per training step.
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+double peak_memory_mb();        // heed's tensors on the CPU, at their peak
+double peak_resident_mb();      // the whole process (getrusage), for comparison with other frameworks
+std::string current_git_commit();  // "unknown" outside a checkout
+std::string timestamp_utc();
+
+// Applies options.threads and returns the count in use.
+int configure_threads(const TrainOptions& options);
+
+// Throws a heed::Error that stops the run when the loss is not finite.
+void check_finite_loss(double loss, std::int64_t step);
+
+}  // namespace heed::experiments

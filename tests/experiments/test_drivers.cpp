@@ -1,0 +1,158 @@
+// The training drivers end to end, in miniature: a few steps on small data,
+// the loss falls, the run folder holds what the drivers promise, and a run
+// stopped at a checkpoint and resumed ends exactly where an uninterrupted run does.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "data/temp_dir.h"
+#include "experiments/lib/classify.h"
+#include "experiments/lib/metrics.h"
+#include "experiments/lib/translate.h"
+#include "helpers.h"
+
+using namespace heed;
+using namespace heed::experiments;
+
+namespace {
+
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream fields(line);
+    std::string cell;
+    while (std::getline(fields, cell, ',')) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+double column(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& name) {
+  const auto& header = rows.front();
+  const auto at = std::find(header.begin(), header.end(), name) - header.begin();
+  return std::stod(rows.at(row).at(static_cast<std::size_t>(at)));
+}
+
+TranslateConfig tiny_translate(const std::string& out_dir, const std::string& name) {
+  TranslateConfig c;
+  c.task = "reverse";
+  c.train_size = 600;
+  c.valid_size = 60;
+  c.test_size = 60;
+  c.min_len = 3;
+  c.max_len = 6;
+  c.embed_dim = 16;
+  c.hidden = 32;
+  c.samples = 2;
+  c.train.steps = 60;
+  c.train.eval_every = 20;
+  c.train.batch_size = 32;
+  c.train.lr = 0.01;
+  c.train.schedule = "constant";
+  c.train.out_dir = out_dir;
+  c.train.name = name;
+  c.train.quiet = true;
+  c.train.seed = 3;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("translate trains, falls in loss and writes its run folder", "[experiments]") {
+  test::TempDir dir;
+  const Json summary = run_translate(tiny_translate(dir.path().string(), "run"));
+  const auto run = dir.path() / "run";
+  for (const char* file : {"config.json", "metrics.csv", "checkpoint.safetensors", "samples.json", "summary.json"})
+    REQUIRE(std::filesystem::exists(run / file));
+  const auto rows = read_csv(run / "metrics.csv");
+  REQUIRE(rows.size() == 4);  // header + evaluations at steps 20, 40, 60
+  REQUIRE(column(rows, 3, "train_loss") < 0.8 * column(rows, 1, "train_loss"));
+  REQUIRE(summary["steps"] == 60);
+  REQUIRE(summary.contains("test_exact_match"));
+  REQUIRE(summary["parameters"].get<std::int64_t>() > 0);
+  REQUIRE(summary["ms_per_step"].get<double>() > 0);
+  REQUIRE(summary["peak_mb"].get<double>() > 0);
+}
+
+TEST_CASE("translate resumed from a checkpoint ends like an uninterrupted run", "[experiments][resume]") {
+  test::TempDir dir;
+  const Json whole = run_translate(tiny_translate(dir.path().string(), "whole"));
+
+  TranslateConfig first = tiny_translate(dir.path().string(), "split");
+  first.train.stop_after = 20;  // stops at the checkpoint of step 20, as if killed right after it
+  const Json stopped = run_translate(first);
+  REQUIRE(stopped["stopped_at_step"] == 20);
+  REQUIRE_FALSE(stopped.contains("test_exact_match"));
+
+  TranslateConfig second = tiny_translate(dir.path().string(), "split");
+  second.train.resume = true;
+  const Json resumed = run_translate(second);
+  REQUIRE(resumed["test_exact_match"] == whole["test_exact_match"]);
+  REQUIRE(resumed["test_token_accuracy"] == whole["test_token_accuracy"]);
+  REQUIRE(resumed["test_loss"] == whole["test_loss"]);
+  // metrics.csv holds the same evaluations, the resumed half included.
+  const auto a = read_csv(dir.path() / "whole" / "metrics.csv");
+  const auto b = read_csv(dir.path() / "split" / "metrics.csv");
+  REQUIRE(a.size() == b.size());
+  REQUIRE(column(a, 3, "valid_loss") == column(b, 3, "valid_loss"));
+}
+
+TEST_CASE("translate refuses bad input before training", "[experiments][errors]") {
+  test::TempDir dir;
+  TranslateConfig c = tiny_translate(dir.path().string(), "bad");
+  c.attention = "telepathy";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("telepathy") && Catch::Contains("additive"));
+  c = tiny_translate(dir.path().string(), "bad2");
+  c.task = "poetry";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("poetry") && Catch::Contains("dates"));
+  c = tiny_translate(dir.path().string(), "bad3");
+  c.train.optimizer = "lbfgs";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("lbfgs") && Catch::Contains("adamw"));
+  // An existing run folder is kept unless --overwrite.
+  run_translate(tiny_translate(dir.path().string(), "kept"));
+  REQUIRE_THROWS_WITH(run_translate(tiny_translate(dir.path().string(), "kept")), Catch::Contains("--overwrite"));
+}
+
+TEST_CASE("classify trains a small CNN and reports accuracy and a confusion matrix", "[experiments]") {
+  test::TempDir dir;
+  ClassifyConfig c;
+  c.train_limit = 1024;
+  c.valid_size = 500;
+  c.channels = {8, 16};
+  c.hidden = 32;
+  c.train.steps = 24;
+  c.train.eval_every = 8;
+  c.train.batch_size = 64;
+  c.train.lr = 0.003;
+  c.train.schedule = "constant";
+  c.train.out_dir = dir.path().string();
+  c.train.name = "cnn";
+  c.train.quiet = true;
+  const Json summary = run_classify(c);
+  const auto rows = read_csv(dir.path() / "cnn" / "metrics.csv");
+  REQUIRE(rows.size() == 4);
+  REQUIRE(column(rows, 3, "train_loss") < column(rows, 1, "train_loss"));
+  REQUIRE(summary["test_accuracy"].get<double>() > 0.3);  // far above chance (0.1) after 24 steps
+  std::int64_t total = 0;
+  for (const auto& row : summary["confusion"])
+    for (const auto& count : row) total += count.get<std::int64_t>();
+  REQUIRE(total == 10000);
+}
+
+TEST_CASE("sequence scores: exact match, token accuracy, BLEU", "[experiments][metrics]") {
+  SequenceScores s;
+  s.add({5, 6, 7}, {5, 6, 7});  // exact: 4 of 4 positions (3 tokens + end)
+  s.add({5, 6}, {5, 6, 7});     // 2 of 4: misses 7 and the end
+  REQUIRE(s.exact_match() == Approx(0.5));
+  REQUIRE(s.token_accuracy() == Approx(6.0 / 8.0));
+  REQUIRE(strip_at_eos({4, 5, 2, 0, 0}) == Ids{4, 5});
+  REQUIRE(corpus_bleu({{1, 2, 3, 4, 5}}, {{1, 2, 3, 4, 5}}) == Approx(100.0));
+  REQUIRE(corpus_bleu({{9, 9, 9, 9}}, {{1, 2, 3, 4}}) == 0.0);
+  // One wrong token in eight: n-gram precisions 7/8, 5/7, 3/6, 1/5 (counted by hand).
+  const double bleu = corpus_bleu({{1, 2, 3, 4, 9, 6, 7, 8}}, {{1, 2, 3, 4, 5, 6, 7, 8}});
+  const double expected = 100.0 * std::exp((std::log(7.0 / 8) + std::log(5.0 / 7) + std::log(3.0 / 6) + std::log(1.0 / 5)) / 4);
+  REQUIRE(bleu == Approx(expected));
+}
