@@ -61,8 +61,15 @@ Corpus build_corpus(const TranslateConfig& c) {
   return corpus;
 }
 
-Seq2SeqConfig model_config(const TranslateConfig& c, const Corpus& corpus) {
+// Refuses an unknown model or attention name before any data is generated.
+void check_model_names(const TranslateConfig& c) {
   HEED_CHECK(c.model == "rnn", "translate: unknown model '", c.model, "'; valid models: rnn");
+  const auto attentions = sequence_attention_names();
+  if (std::find(attentions.begin(), attentions.end(), c.attention) == attentions.end())
+    make_sequence_attention(c.attention, {});  // throws, listing the valid names
+}
+
+std::shared_ptr<TranslationModel> build_model(const TranslateConfig& c, const Corpus& corpus, Generator& gen) {
   Seq2SeqConfig m;
   m.src_vocab = corpus.source_vocab.size();
   m.tgt_vocab = corpus.target_vocab.size();
@@ -73,7 +80,7 @@ Seq2SeqConfig model_config(const TranslateConfig& c, const Corpus& corpus) {
   m.encoder_layers = c.layers;
   m.attention = c.attention;
   m.dropout = c.dropout;
-  return m;
+  return std::make_shared<Seq2Seq>(m, gen);
 }
 
 std::vector<Ids> rows_of(const Tensor& ids) {
@@ -84,13 +91,21 @@ std::vector<Ids> rows_of(const Tensor& ids) {
   return rows;
 }
 
+// Each sentence's summed token loss (B), without gradient: the reward signal
+// of models with an auxiliary loss.
+Tensor sentence_losses(const Tensor& logits, const Tensor& targets) {
+  NoGradGuard no_grad;
+  const Tensor per_token = cross_entropy(logits, targets, TranslationModel::kPad, 0.0, Reduction::None);  // (B, T)
+  return sum(per_token, {1});
+}
+
 struct Evaluation {
   double loss = 0;
   SequenceScores scores;
   double bleu = 0;
 };
 
-Evaluation evaluate(Seq2Seq& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len) {
+Evaluation evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len) {
   NoGradGuard no_grad;
   model.eval();
   Evaluation result;
@@ -98,8 +113,8 @@ Evaluation evaluate(Seq2Seq& model, data::SeqLoader& loader, std::int64_t beam, 
   std::vector<Ids> predictions, references;
   for (std::int64_t i = 0; i < loader.num_batches(); ++i) {
     const data::SeqBatch batch = loader.batch(i);
-    const Seq2SeqOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
-    loss_sum += cross_entropy(out.logits, batch.tgt_out, Seq2Seq::kPad, 0.0, Reduction::Sum).item();
+    const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
+    loss_sum += cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, 0.0, Reduction::Sum).item();
     token_count += ops::sum(batch.tgt_mask).item();
     const Translation decoded = beam > 1 ? model.beam_search(batch.src, batch.src_lengths, beam, max_len)
                                          : model.greedy_decode(batch.src, batch.src_lengths, batch.src_mask, max_len);
@@ -138,7 +153,7 @@ std::string attention_picture(const std::vector<std::string>& source, const std:
   return out.str();
 }
 
-Json sample_translations(Seq2Seq& model, const Corpus& corpus, std::int64_t count, std::int64_t max_len,
+Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int64_t count, std::int64_t max_len,
                          std::ostream* print) {
   Json samples = Json::array();
   const auto& test = corpus.task.test;
@@ -182,7 +197,7 @@ Json sample_translations(Seq2Seq& model, const Corpus& corpus, std::int64_t coun
       if (!weights.empty())
         *print << attention_picture(source_tokens, output_tokens, weights, static_cast<std::int64_t>(source_tokens.size()));
       else
-        *print << "  (attention '" << model.config.attention << "' has no attention weights)\n";
+        *print << "  (attention '" << model.attention_name() << "' has no attention weights)\n";
     }
     samples.push_back(sample);
   }
@@ -255,10 +270,7 @@ Json run_translate(const TranslateConfig& config) {
   const TrainOptions& opt = config.train;
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);
-  // Refuse a bad attention name before generating any data.
-  const auto attentions = sequence_attention_names();
-  if (std::find(attentions.begin(), attentions.end(), config.attention) == attentions.end())
-    make_sequence_attention(config.attention, {});  // throws, listing the valid names
+  check_model_names(config);
   Corpus corpus = build_corpus(config);  // a bad task is refused before the run folder exists
   RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
   if (!opt.resume) {
@@ -267,7 +279,8 @@ Json run_translate(const TranslateConfig& config) {
     run.write_json("config.json", saved);
   }
   Generator gen(opt.seed);
-  Seq2Seq model(model_config(config, corpus), gen);
+  const std::shared_ptr<TranslationModel> model_ptr = build_model(config, corpus, gen);
+  TranslationModel& model = *model_ptr;
   data::SeqLoader train_loader(corpus.task.train, corpus.source_vocab, corpus.target_vocab, *corpus.source_tokenizer,
                                *corpus.target_tokenizer, opt.batch_size, /*shuffle=*/true, opt.seed,
                                /*bucket_by_length=*/true);
@@ -328,8 +341,9 @@ Json run_translate(const TranslateConfig& config) {
     Stopwatch step_time;
     const data::SeqBatch batch = train_loader.next();
     optimizer->set_lr(schedule->lr_at(step));
-    const Seq2SeqOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
-    Tensor loss = cross_entropy(out.logits, batch.tgt_out, Seq2Seq::kPad, config.label_smoothing);
+    const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
+    Tensor loss = cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, config.label_smoothing);
+    if (model.has_auxiliary_loss()) loss = loss + model.auxiliary_loss(sentence_losses(out.logits, batch.tgt_out));
     const double loss_value = loss.item();
     check_finite_loss(loss_value, step);
     loss.backward();

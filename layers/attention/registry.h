@@ -6,10 +6,8 @@
 //
 // Experiments take the name from a flag, so a new variant needs no driver
 // change: write its file (see sequence_attention.h) and add one line to the
-// list in registry.cpp. The built-in variants are listed there, in one place,
-// rather than registered by static objects in their own files: heed is a
-// static library, and the linker drops an object file nothing refers to,
-// static registrar and all. Programs may still register their own variants
+// list in registry.cpp (layers/named_registry.h says why one list, not
+// self-registering files). Programs may still register their own variants
 // at run time with register_sequence_attention().
 #pragma once
 

@@ -22,7 +22,7 @@ Tensor mask_from_lengths(const Tensor& lengths, std::int64_t steps, DType dtype)
 
 }  // namespace
 
-Seq2Seq::Seq2Seq(const Seq2SeqConfig& cfg, Generator& gen) : Module("Seq2Seq"), config(cfg) {
+Seq2Seq::Seq2Seq(const Seq2SeqConfig& cfg, Generator& gen) : TranslationModel("Seq2Seq"), config(cfg) {
   HEED_CHECK(cfg.src_vocab > 0 && cfg.tgt_vocab > 0, "Seq2Seq: src_vocab and tgt_vocab must be positive, got ",
              cfg.src_vocab, " and ", cfg.tgt_vocab);
   HEED_CHECK(cfg.tgt_vocab > kEos, "Seq2Seq: tgt_vocab ", cfg.tgt_vocab, " leaves no room for pad, bos and eos (ids ",
@@ -118,7 +118,7 @@ Tensor Seq2Seq::output_features(const Step& step, const Tensor& embedded) const 
   return context_dim_ > 0 ? concat({step.state.h, step.context, embedded}, -1) : concat({step.state.h, embedded}, -1);
 }
 
-Seq2SeqOutput Seq2Seq::forward(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
+TranslationOutput Seq2Seq::forward(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
                                const Tensor& tgt_in) {
   HEED_CHECK(tgt_in.dim() == 2 && tgt_in.size(0) == src.size(0) && !is_floating(tgt_in.dtype()),
              "Seq2Seq: tgt_in must be token ids (", src.size(0), ", target_len) starting with <bos>, got ",
@@ -147,7 +147,7 @@ Seq2SeqOutput Seq2Seq::forward(const Tensor& src, const Tensor& src_lengths, con
   if (!contexts.empty()) features.push_back(stack(contexts, 0));
   features.push_back(embedded);
   const Tensor logits = output->forward(dropout->forward(concat(features, -1)));
-  Seq2SeqOutput result;
+  TranslationOutput result;
   result.logits = contiguous(logits.transpose(0, 1));  // (B, T, V)
   if (!weights.empty()) result.attention = stack(weights, 1);  // (B, T, S)
   return result;

@@ -39,6 +39,7 @@
 #include "layers/dropout.h"
 #include "layers/embedding.h"
 #include "layers/linear.h"
+#include "layers/models/translation_model.h"
 #include "layers/module.h"
 #include "layers/recurrent/rnn.h"
 #include "tensor/random.h"
@@ -59,36 +60,22 @@ struct Seq2SeqConfig {
   DType dtype = DType::Float32;
 };
 
-struct Seq2SeqOutput {
-  Tensor logits;     // (B, T, V)
-  Tensor attention;  // (B, T, S): row t is where step t looked; undefined for attention `none`
-};
-
-struct Translation {
-  Tensor tokens;     // (B, L) int64, L <= max_len: each row ends with <eos> (unless cut at max_len), then pad
-  Tensor attention;  // (B, L, S), zero after a row's <eos>; undefined for attention `none`
-};
-
-class Seq2Seq : public Module {
+class Seq2Seq : public TranslationModel {
  public:
-  static constexpr std::int64_t kPad = 0;
-  static constexpr std::int64_t kBos = 1;
-  static constexpr std::int64_t kEos = 2;
-
   // gen draws the initial weights and, when config.dropout > 0, the dropout
   // masks, so it must outlive the model (Dropout keeps a reference to it).
   explicit Seq2Seq(const Seq2SeqConfig& config, Generator& gen = default_generator());
 
-  using Module::forward;  // the one-input form does not apply; it says so
-  // Teacher forcing. src_lengths and src_mask may be undefined: the mask is
-  // built from the lengths, and no lengths means no padding.
-  Seq2SeqOutput forward(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask, const Tensor& tgt_in);
+  using TranslationModel::forward;
+  // Teacher forcing; see TranslationModel.
+  TranslationOutput forward(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
+                            const Tensor& tgt_in) override;
 
   // Picks the most likely token at each step, for a whole batch, until every
   // row has produced <eos> or max_len tokens. Runs without gradients; call
   // eval() first so dropout is off.
   Translation greedy_decode(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
-                            std::int64_t max_len);
+                            std::int64_t max_len) override;
 
   // Beam search, one sentence at a time (src may hold one or many). Keeps the
   // beam_size best partial translations by total log-probability; a hypothesis
@@ -98,7 +85,9 @@ class Seq2Seq : public Module {
   // undefined: each row's length is then its count of non-pad tokens.
   // beam_size 1 gives exactly greedy_decode's tokens.
   Translation beam_search(const Tensor& src, const Tensor& src_lengths, std::int64_t beam_size, std::int64_t max_len,
-                          double length_penalty = 1.0);
+                          double length_penalty = 1.0) override;
+
+  std::string attention_name() const override { return config.attention; }
 
   Seq2SeqConfig config;
   std::shared_ptr<Embedding> src_embed;

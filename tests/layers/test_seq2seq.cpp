@@ -61,7 +61,7 @@ TEST_CASE("seq2seq: forward shapes and parameter names", "[seq2seq]") {
   const ReverseBatch data = reverse_batch(3, 5, 9, gen);
   SECTION("GRU, bidirectional, additive") {
     Seq2Seq model({.src_vocab = 9, .tgt_vocab = 11, .embed_dim = 6, .hidden = 8}, gen);
-    const Seq2SeqOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
+    const TranslationOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
     CHECK(out.logits.shape() == Shape{3, 6, 11});
     CHECK(out.attention.shape() == Shape{3, 6, 5});
     std::vector<std::string> names;
@@ -76,13 +76,13 @@ TEST_CASE("seq2seq: forward shapes and parameter names", "[seq2seq]") {
     Seq2Seq model({.src_vocab = 9, .tgt_vocab = 11, .embed_dim = 6, .hidden = 8, .cell = "lstm",
                    .bidirectional = false, .encoder_layers = 2},
                   gen);
-    const Seq2SeqOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
+    const TranslationOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
     CHECK(out.logits.shape() == Shape{3, 6, 11});
     CHECK(out.attention.shape() == Shape{3, 6, 5});
   }
   SECTION("no attention: no weights, the decoder reads only embeddings") {
     Seq2Seq model({.src_vocab = 9, .tgt_vocab = 11, .embed_dim = 6, .hidden = 8, .attention = "none"}, gen);
-    const Seq2SeqOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
+    const TranslationOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
     CHECK(out.logits.shape() == Shape{3, 6, 11});
     CHECK_FALSE(out.attention.defined());
     CHECK(model.decoder->named_parameters()[0].second.shape() == Shape{24, 6});
@@ -99,7 +99,7 @@ TEST_CASE("seq2seq: attention rows sum to 1 over the real source positions", "[s
   Generator gen(2);
   const ReverseBatch data = reverse_batch(4, 6, 10, gen);
   Seq2Seq model({.src_vocab = 10, .tgt_vocab = 10, .embed_dim = 5, .hidden = 7}, gen);
-  const Seq2SeqOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
+  const TranslationOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
   const std::vector<std::int64_t> lengths = data.src_lengths.to_vector<std::int64_t>();
   const std::int64_t steps = out.attention.size(1), source = out.attention.size(2);
   const std::vector<double> weights = heed::test::values(out.attention);
@@ -181,7 +181,7 @@ TEST_CASE("seq2seq learns the reverse toy: the loss falls within 60 steps", "[se
   for (int step = 0; step < 60; ++step) {
     const ReverseBatch data = reverse_batch(16, 5, vocab, gen);
     adam.zero_grad();
-    const Seq2SeqOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
+    const TranslationOutput out = model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in);
     const Tensor loss = cross_entropy(out.logits, data.tgt_out, Seq2Seq::kPad);
     loss.backward();
     adam.step();

@@ -1,0 +1,49 @@
+#include "layers/position/registry.h"
+
+#include "layers/named_registry.h"
+#include "layers/position/none.h"
+
+namespace heed {
+
+namespace {
+
+using Registry = NamedRegistry<PositionalEncoding, const PositionConfig&, Generator&>;
+
+template <typename Encoding>
+PositionalEncodingFactory factory_of() {
+  return [](const PositionConfig& config, Generator& gen) -> std::shared_ptr<PositionalEncoding> {
+    return std::make_shared<Encoding>(config, gen);
+  };
+}
+
+// The built-in encodings (CATALOG.md, section P): one line each.
+std::vector<Registry::Entry> builtin_encodings() {
+  return {
+      {"none", "no positional encoding (P1)", factory_of<NoPosition>()},
+  };
+}
+
+Registry& registry() {
+  static Registry r("positional encoding", builtin_encodings());
+  return r;
+}
+
+}  // namespace
+
+void register_positional_encoding(const std::string& name, const std::string& description,
+                                  PositionalEncodingFactory factory) {
+  registry().add(name, description, std::move(factory));
+}
+
+std::shared_ptr<PositionalEncoding> make_positional_encoding(const std::string& name, const PositionConfig& config,
+                                                             Generator& gen) {
+  return registry().make(name, config, gen);
+}
+
+std::vector<std::string> positional_encoding_names() { return registry().names(); }
+
+std::string positional_encoding_description(const std::string& name) { return registry().description(name); }
+
+void check_positional_encoding_name(const std::string& name) { registry().check_known(name); }
+
+}  // namespace heed
