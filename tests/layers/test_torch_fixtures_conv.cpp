@@ -9,53 +9,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "helpers.h"
+#include "fixture.h"
 #include "layers/batch_norm2d.h"
 #include "layers/conv2d.h"
 #include "layers/pooling.h"
 
 using namespace heed;
+using heed::test::Fixture;
 using heed::test::require_close;
 
 namespace {
 
 constexpr double kTolerance = 1e-9;
 
-struct Fixture {
-  std::string name;
-  nlohmann::json config;
-  std::map<std::string, Tensor> tensors;
-
-  const Tensor& operator[](const std::string& key) const {
-    const auto it = tensors.find(key);
-    INFO("fixture " << name << " has no tensor '" << key << "'");
-    REQUIRE(it != tensors.end());
-    return it->second;
-  }
-  bool has(const std::string& key) const { return tensors.count(key) > 0; }
-  // A float input of the fixture as a fresh leaf that requires grad.
-  Tensor leaf(const std::string& key) const { return clone((*this)[key]).requires_grad_(); }
-  Size2d size2d(const std::string& key) const {
-    const auto v = config.at(key).get<std::vector<std::int64_t>>();
-    return {v.at(0), v.at(1)};
-  }
-};
-
-Fixture load_fixture(const std::string& name) {
-  const std::string path = std::string(HEED_TEST_DATA_DIR) + "/conv/" + name + ".json";
-  std::ifstream in(path);
-  INFO("cannot read " << path << "; regenerate it with python3 tests/fixtures/make_conv_fixtures.py");
-  REQUIRE(in.good());
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  Fixture fixture{name, doc.at("config"), {}};
-  for (const auto& [key, value] : doc.at("tensors").items()) {
-    const Shape shape = value.at("shape").get<Shape>();
-    fixture.tensors[key] = value.at("dtype") == "int64"
-                               ? from_vector(value.at("data").get<std::vector<std::int64_t>>(), shape)
-                               : from_vector(value.at("data").get<std::vector<double>>(), shape);
-  }
-  return fixture;
-}
+Fixture load_fixture(const std::string& name) { return heed::test::load_fixture("conv", name); }
 
 void require_output(const Fixture& f, const Tensor& output) {
   INFO(f.name << ": output");

@@ -13,48 +13,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "helpers.h"
+#include "fixture.h"
 #include "layers/recurrent/rnn.h"
 
 using namespace heed;
+using heed::test::Fixture;
 using heed::test::require_close;
 
 namespace {
 
 constexpr double kTolerance = 1e-9;
 
-struct Fixture {
-  std::string name;
-  nlohmann::json config;
-  std::map<std::string, Tensor> tensors;
-
-  const Tensor& operator[](const std::string& key) const {
-    const auto it = tensors.find(key);
-    INFO("fixture " << name << " has no tensor '" << key << "'");
-    REQUIRE(it != tensors.end());
-    return it->second;
-  }
-  bool has(const std::string& key) const { return tensors.count(key) > 0; }
-  std::int64_t integer(const std::string& key) const { return config.at(key).get<std::int64_t>(); }
-  // A float input of the fixture as a fresh leaf that requires grad.
-  Tensor leaf(const std::string& key) const { return clone((*this)[key]).requires_grad_(); }
-};
-
-Fixture load_fixture(const std::string& name) {
-  const std::string path = std::string(HEED_TEST_DATA_DIR) + "/rnn/" + name + ".json";
-  std::ifstream in(path);
-  INFO("cannot read " << path << "; regenerate it with python3 tests/fixtures/make_rnn_fixtures.py");
-  REQUIRE(in.good());
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  Fixture fixture{name, doc.at("config"), {}};
-  for (const auto& [key, value] : doc.at("tensors").items()) {
-    const Shape shape = value.at("shape").get<Shape>();
-    fixture.tensors[key] = value.at("dtype") == "int64"
-                               ? from_vector(value.at("data").get<std::vector<std::int64_t>>(), shape)
-                               : from_vector(value.at("data").get<std::vector<double>>(), shape);
-  }
-  return fixture;
-}
+Fixture load_fixture(const std::string& name) { return heed::test::load_fixture("rnn", name); }
 
 // Copies the fixture's parameters into the module by name: the names must be PyTorch's.
 void load_parameters(Module& module, const Fixture& f) {

@@ -1,0 +1,56 @@
+// Reading the PyTorch fixtures in tests/fixtures/<folder>/<name>.json: a
+// config object and named tensors {shape, dtype, data}, written by the
+// tests/fixtures/make_<folder>_fixtures.py scripts.
+#pragma once
+
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+
+namespace heed::test {
+
+struct Fixture {
+  std::string name;
+  nlohmann::json config;
+  std::map<std::string, Tensor> tensors;
+
+  const Tensor& operator[](const std::string& key) const {
+    const auto it = tensors.find(key);
+    INFO("fixture " << name << " has no tensor '" << key << "'");
+    REQUIRE(it != tensors.end());
+    return it->second;
+  }
+  bool has(const std::string& key) const { return tensors.count(key) > 0; }
+  std::int64_t integer(const std::string& key) const { return config.at(key).get<std::int64_t>(); }
+  double number(const std::string& key) const { return config.at(key).get<double>(); }
+  Size2d size2d(const std::string& key) const {
+    const auto v = config.at(key).get<std::vector<std::int64_t>>();
+    return {v.at(0), v.at(1)};
+  }
+  // A float input of the fixture as a fresh leaf that requires grad.
+  Tensor leaf(const std::string& key) const { return clone((*this)[key]).requires_grad_(); }
+};
+
+// tests/fixtures/<folder>/<name>.json; a missing file names the script that makes it.
+inline Fixture load_fixture(const std::string& folder, const std::string& name) {
+  const std::string path = std::string(HEED_TEST_DATA_DIR) + "/" + folder + "/" + name + ".json";
+  std::ifstream in(path);
+  INFO("cannot read " << path << "; regenerate it with python3 tests/fixtures/make_" << folder << "_fixtures.py");
+  REQUIRE(in.good());
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  Fixture fixture{name, doc.at("config"), {}};
+  for (const auto& [key, value] : doc.at("tensors").items()) {
+    const Shape shape = value.at("shape").get<Shape>();
+    fixture.tensors[key] = value.at("dtype") == "int64"
+                               ? from_vector(value.at("data").get<std::vector<std::int64_t>>(), shape)
+                               : from_vector(value.at("data").get<std::vector<double>>(), shape);
+  }
+  return fixture;
+}
+
+}  // namespace heed::test
