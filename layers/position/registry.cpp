@@ -1,7 +1,12 @@
 #include "layers/position/registry.h"
 
 #include "layers/named_registry.h"
+#include "layers/position/alibi.h"
+#include "layers/position/learned.h"
 #include "layers/position/none.h"
+#include "layers/position/rope.h"
+#include "layers/position/shaw.h"
+#include "layers/position/t5.h"
 
 namespace heed {
 
@@ -20,6 +25,11 @@ PositionalEncodingFactory factory_of() {
 std::vector<Registry::Entry> builtin_encodings() {
   return {
       {"none", "no positional encoding (P1)", factory_of<NoPosition>()},
+      {"learned", "a trained (max_len, D) table added to the embeddings (P3)", factory_of<LearnedPosition>()},
+      {"shaw", "clipped j - i, learned key and value tables (P4, Shaw 2018)", factory_of<ShawRelativePosition>()},
+      {"t5", "one learned bias per head and distance bucket (P5, Raffel 2020)", factory_of<T5RelativeBias>()},
+      {"rope", "rotary: q and k channel pairs turned by position (P6, Su 2021)", factory_of<RotaryPosition>()},
+      {"alibi", "bias -m_h |i - j| with fixed geometric slopes (P7, Press 2021)", factory_of<AlibiBias>()},
   };
 }
 
