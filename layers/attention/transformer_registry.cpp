@@ -1,8 +1,12 @@
 #include "layers/attention/transformer_registry.h"
 
+#include "layers/attention/fixed.h"
 #include "layers/attention/gqa.h"
+#include "layers/attention/local.h"
+#include "layers/attention/longformer.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
+#include "layers/attention/strided.h"
 #include "layers/named_registry.h"
 
 namespace heed {
@@ -25,6 +29,12 @@ std::vector<Registry::Entry> builtin_variants() {
       {"mqa", "multi-query: all query heads share one K/V head, Shazeer 2019 (T2)", factory_of<MultiQueryAttention>()},
       {"gqa", "grouped-query: groups of query heads share K/V heads, Ainslie 2023 (T3)",
        factory_of<GroupedQueryAttention>()},
+      {"local", "sliding window: keys within w of the query, O(T w), Beltagy 2020 (T4)", factory_of<LocalAttention>()},
+      {"strided", "strided sparse: neighbours and every s-th key, O(T sqrt T), Child 2019 (T5)",
+       factory_of<StridedAttention>()},
+      {"fixed", "fixed sparse: own block and summary columns, O(T sqrt T), Child 2019 (T6)",
+       factory_of<FixedAttention>()},
+      {"longformer", "sliding window plus global tokens, Beltagy 2020 (T7)", factory_of<LongformerAttention>()},
   };
 }
 
