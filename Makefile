@@ -5,7 +5,7 @@
 #   make deps    install the missing Debian packages (scripts/install-deps.sh)
 #   make build   configure with CMake into $(BUILD)/ (Release) and build
 #   make test    build, then run every test with CTest; fails when any test fails
-#   make demo    build, then train a small comparison and write its report
+#   make demo    build, then train a small comparison (scripts/demo.sh) and print where it is
 #   make bench   build, then time the benchmark workloads (build/bin/bench --mode all)
 #   make asan    build and test with AddressSanitizer + UBSan in build-asan/
 #   make cuda    build with the CUDA backend forced on (nvcc) in build-cuda/
@@ -64,7 +64,7 @@ test: build
 	$(call run_tests,$(BUILD),)
 
 demo: build
-	@echo "heed: nothing to demo yet — the training drivers land with the training-stack issue"
+	scripts/demo.sh $(BUILD)
 
 bench: build
 	@test -x $(BUILD)/bin/bench || { echo "heed: $(BUILD)/bin/bench was not built (it is the driver of experiments/bench.cpp)" >&2; exit 1; }
