@@ -12,7 +12,7 @@
 // matching content in the same directions of one shared space, so q and k
 // need the same size D. With a bidirectional encoder the keys are 2H wide and
 // the query H wide; the constructor refuses that and says what to do
-// (--bidirectional false, or the learned `general` score).
+// (--bidirectional=false, or the learned `general` score).
 // Luong, Pham & Manning 2015, "Effective Approaches to Attention-based Neural
 // Machine Translation", EMNLP (section 3.1, eq. 8, "dot").
 #pragma once

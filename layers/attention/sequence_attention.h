@@ -112,8 +112,9 @@ class SequenceAttention : public Module {
   static void check_equal_sizes(const std::string& op, const SequenceAttentionConfig& config) {
     HEED_CHECK(config.query_dim == config.key_dim, op, ": the query has size ", config.query_dim,
                " but the keys have size ", config.key_dim, "; this score compares q with k directly and needs ",
-               "equal sizes. The bidirectional encoder doubles the key size (2 x hidden): use --bidirectional ",
-               "false, or a learned score such as `general` (q^T W k), which maps between the sizes");
+               "equal sizes. The bidirectional encoder doubles the key size (2 x hidden): use --bidirectional=false ",
+               "(Seq2SeqConfig::bidirectional), or a learned score such as `general` (q^T W k), which maps between "
+               "the sizes");
   }
 
   // The shared last part of every soft variant: scores (B, Tk) -> weights and

@@ -103,12 +103,12 @@ TEST_CASE("dot, scaled-dot and gaussian refuse unequal query and key sizes and s
   for (const std::string name : {"dot", "scaled-dot", "gaussian"}) {
     INFO(name);
     CHECK_THROWS_WITH(make_sequence_attention(name, {.query_dim = 4, .key_dim = 8}, gen),
-                      Catch::Contains("--bidirectional false") && Catch::Contains("general") &&
+                      Catch::Contains("--bidirectional=false") && Catch::Contains("general") &&
                           Catch::Contains("4") && Catch::Contains("8"));
   }
   // Through the model: a bidirectional encoder's keys are twice the decoder's size.
   CHECK_THROWS_WITH(Seq2Seq({.src_vocab = 9, .tgt_vocab = 9, .hidden = 8, .attention = "dot"}, gen),
-                    Catch::Contains("--bidirectional false"));
+                    Catch::Contains("--bidirectional=false"));
   CHECK_NOTHROW(Seq2Seq({.src_vocab = 9, .tgt_vocab = 9, .hidden = 8, .bidirectional = false, .attention = "dot"},
                         gen));
 }
