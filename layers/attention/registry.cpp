@@ -1,7 +1,15 @@
 #include "layers/attention/registry.h"
 
 #include "layers/attention/additive.h"
+#include "layers/attention/concat.h"
+#include "layers/attention/dot.h"
+#include "layers/attention/gaussian.h"
+#include "layers/attention/general.h"
+#include "layers/attention/hard.h"
+#include "layers/attention/local_m.h"
+#include "layers/attention/local_p.h"
 #include "layers/attention/none.h"
+#include "layers/attention/scaled_dot.h"
 #include "layers/named_registry.h"
 
 namespace heed {
@@ -21,7 +29,20 @@ SequenceAttentionFactory factory_of() {
 std::vector<Registry::Entry> builtin_variants() {
   return {
       {"none", "no attention: the decoder sees only the encoder's final state (S10)", factory_of<NoAttention>()},
+      {"dot", "Luong 2015: s = q^T k; needs equal query and key sizes (S1)", factory_of<DotAttention>()},
+      {"scaled-dot", "s = q^T k / sqrt(d), the Transformer's score; needs equal sizes (S2)",
+       factory_of<ScaledDotAttention>()},
+      {"general", "Luong 2015, bilinear: s = q^T W k (S3)", factory_of<GeneralAttention>()},
+      {"concat", "Luong 2015: s = v^T tanh(W [q; k]) (S4)", factory_of<ConcatAttention>()},
       {"additive", "Bahdanau 2015: s = v^T tanh(W1 q + W2 k) (S5)", factory_of<AdditiveAttention>()},
+      {"gaussian", "kernel: s = -||q - k||^2 / (2 sigma^2), sigma learned; needs equal sizes (S6)",
+       factory_of<GaussianAttention>()},
+      {"local-m", "Luong 2015, local monotonic: general score in the window [t - D, t + D] (S7)",
+       factory_of<LocalMonotonicAttention>()},
+      {"local-p", "Luong 2015, local predictive: window around a learned p_t, Gaussian-weighted (S8)",
+       factory_of<LocalPredictiveAttention>()},
+      {"hard", "one key: sampled in training (REINFORCE or straight-through Gumbel), argmax at eval (S9)",
+       factory_of<HardAttention>()},
   };
 }
 

@@ -21,8 +21,10 @@
 // implement attend(), and add one line for it in registry.cpp. Variants that
 // project the keys (additive, general, concat) do it in prepare(), once per
 // source sentence instead of once per decoder step. Variants that need the
-// query's position (local-m, local-p) read decoder_step(), which the decoder
-// sets before each attend().
+// query's position (local-m) read decoder_step(), which the decoder
+// sets before each attend(). A variant trained by a loss of its own (hard's
+// REINFORCE term) says so with has_auxiliary_loss(); the model forwards it to
+// the trainer (TranslationModel::auxiliary_loss).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,11 @@ struct SequenceAttentionConfig {
   std::int64_t value_dim = 0;  // Dv; 0 means key_dim (values are the keys)
   std::int64_t attn_dim = 0;   // the hidden size of learned scores (additive's W1, W2); 0 means query_dim
   DType dtype = DType::Float32;
+  std::int64_t window = 3;     // D: local-m and local-p see the keys [centre - D, centre + D]
+  std::string hard_estimator = "reinforce";  // hard: "reinforce" (score function) or "gumbel" (straight-through)
+  double gumbel_temperature = 1.0;           // hard with "gumbel": tau of softmax((s + g) / tau)
+  bool gumbel_straight_through = true;       // hard with "gumbel": one-hot forward; false gives the soft sample
+  double baseline_decay = 0.9;               // hard with "reinforce": b <- decay b + (1 - decay) mean_b L_b
 
   std::int64_t values() const { return value_dim > 0 ? value_dim : key_dim; }
   std::int64_t attention() const { return attn_dim > 0 ? attn_dim : query_dim; }
@@ -68,6 +75,16 @@ class SequenceAttention : public Module {
   // False for `none`: no context at all, so the decoder must not expect one.
   virtual bool produces_context() const { return true; }
 
+  // A loss term of the variant's own, for parts that the cross-entropy's
+  // gradient cannot reach (hard attention's sampling). per_sentence_loss (B)
+  // holds each sentence's summed token loss from the last forward, without
+  // gradient; the result is a scalar to add to the training loss.
+  virtual bool has_auxiliary_loss() const { return false; }
+  virtual Tensor auxiliary_loss(const Tensor& per_sentence_loss) {
+    (void)per_sentence_loss;
+    return {};
+  }
+
   // The position of the query in the target sequence (0, 1, ...), for variants
   // whose window follows the decoder (Luong's local attention).
   void set_decoder_step(std::int64_t step) { decoder_step_ = step; }
@@ -89,6 +106,15 @@ class SequenceAttention : public Module {
     const Shape mask_shape{keys.size(0), keys.size(1)};
     HEED_CHECK(!mask.defined() || mask.shape() == mask_shape, op, ": mask has shape ",
                shape_str(mask.shape()), "; expected (", keys.size(0), ", ", keys.size(1), "), 1 real 0 padding");
+  }
+
+  // For scores that compare q with k directly (dot, scaled-dot, gaussian).
+  static void check_equal_sizes(const std::string& op, const SequenceAttentionConfig& config) {
+    HEED_CHECK(config.query_dim == config.key_dim, op, ": the query has size ", config.query_dim,
+               " but the keys have size ", config.key_dim, "; this score compares q with k directly and needs ",
+               "equal sizes. The bidirectional encoder doubles the key size (2 x hidden): use --bidirectional=false ",
+               "(Seq2SeqConfig::bidirectional), or a learned score such as `general` (q^T W k), which maps between "
+               "the sizes");
   }
 
   // The shared last part of every soft variant: scores (B, Tk) -> weights and

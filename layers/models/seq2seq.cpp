@@ -42,9 +42,15 @@ Seq2Seq::Seq2Seq(const Seq2SeqConfig& cfg, Generator& gen) : TranslationModel("S
   if (is_lstm_)
     bridge_cell = register_module("bridge_cell", std::make_shared<Linear>(memory_dim, H, true, gen, cfg.dtype));
 
-  const SequenceAttentionConfig attention_config{
-      .query_dim = H, .key_dim = memory_dim, .value_dim = memory_dim, .attn_dim = cfg.attn_dim > 0 ? cfg.attn_dim : H,
-      .dtype = cfg.dtype};
+  const SequenceAttentionConfig attention_config{.query_dim = H,
+                                                 .key_dim = memory_dim,
+                                                 .value_dim = memory_dim,
+                                                 .attn_dim = cfg.attn_dim > 0 ? cfg.attn_dim : H,
+                                                 .dtype = cfg.dtype,
+                                                 .window = cfg.attention_window,
+                                                 .hard_estimator = cfg.hard_estimator,
+                                                 .gumbel_temperature = cfg.gumbel_temperature,
+                                                 .baseline_decay = cfg.hard_baseline_decay};
   attention = register_module("attention", make_sequence_attention(cfg.attention, attention_config, gen));
   context_dim_ = attention->produces_context() ? memory_dim : 0;
 

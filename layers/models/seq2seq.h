@@ -57,6 +57,10 @@ struct Seq2SeqConfig {
   std::string attention = "additive";   // a name from sequence_attention_names()
   double dropout = 0;                   // on the embeddings and before the output layer
   std::int64_t attn_dim = 0;            // the attention's hidden size; 0 means `hidden`
+  std::int64_t attention_window = 3;    // local-m, local-p: the window's half width D
+  std::string hard_estimator = "reinforce";  // hard: "reinforce" or "gumbel" (straight-through)
+  double gumbel_temperature = 1.0;      // hard with "gumbel": tau
+  double hard_baseline_decay = 0.9;     // hard with "reinforce": the moving-average baseline's decay
   DType dtype = DType::Float32;
 };
 
@@ -88,6 +92,12 @@ class Seq2Seq : public TranslationModel {
                           double length_penalty = 1.0) override;
 
   std::string attention_name() const override { return config.attention; }
+
+  // The attention's own loss term (hard attention's REINFORCE), if it has one.
+  bool has_auxiliary_loss() const override { return attention->has_auxiliary_loss(); }
+  Tensor auxiliary_loss(const Tensor& per_sentence_loss) override {
+    return attention->auxiliary_loss(per_sentence_loss);
+  }
 
   Seq2SeqConfig config;
   std::shared_ptr<Embedding> src_embed;
