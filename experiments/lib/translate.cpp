@@ -343,9 +343,11 @@ Json run_translate(const TranslateConfig& config) {
     optimizer->set_lr(schedule->lr_at(step));
     const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
     Tensor loss = cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, config.label_smoothing);
-    if (model.has_auxiliary_loss()) loss = loss + model.auxiliary_loss(sentence_losses(out.logits, batch.tgt_out));
+    // The logged loss is the cross-entropy alone, comparable with valid_loss;
+    // an auxiliary term (hard attention's REINFORCE) only joins the gradient.
     const double loss_value = loss.item();
     check_finite_loss(loss_value, step);
+    if (model.has_auxiliary_loss()) loss = loss + model.auxiliary_loss(sentence_losses(out.logits, batch.tgt_out));
     loss.backward();
     if (opt.clip_norm > 0) optim::clip_grad_norm(model.parameters(), opt.clip_norm);
     optimizer->step();
