@@ -1,6 +1,7 @@
 #include "layers/attention/transformer_registry.h"
 
 #include "layers/attention/gqa.h"
+#include "layers/attention/linear.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
 #include "layers/named_registry.h"
@@ -25,6 +26,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"mqa", "multi-query: all query heads share one K/V head, Shazeer 2019 (T2)", factory_of<MultiQueryAttention>()},
       {"gqa", "grouped-query: groups of query heads share K/V heads, Ainslie 2023 (T3)",
        factory_of<GroupedQueryAttention>()},
+      {"linear", "elu(x)+1 feature map, no attention matrix, Katharopoulos 2020 (T8)", factory_of<LinearAttention>()},
   };
 }
 
