@@ -4,6 +4,7 @@
 #include "layers/attention/linear.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
+#include "layers/attention/performer.h"
 #include "layers/named_registry.h"
 
 namespace heed {
@@ -27,6 +28,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"gqa", "grouped-query: groups of query heads share K/V heads, Ainslie 2023 (T3)",
        factory_of<GroupedQueryAttention>()},
       {"linear", "elu(x)+1 feature map, no attention matrix, Katharopoulos 2020 (T8)", factory_of<LinearAttention>()},
+      {"performer", "FAVOR+ orthogonal random features, Choromanski 2021 (T9)", factory_of<PerformerAttention>()},
   };
 }
 
