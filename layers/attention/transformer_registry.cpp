@@ -2,6 +2,7 @@
 
 #include "layers/attention/gqa.h"
 #include "layers/attention/linear.h"
+#include "layers/attention/linformer.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
 #include "layers/attention/performer.h"
@@ -29,6 +30,7 @@ std::vector<Registry::Entry> builtin_variants() {
        factory_of<GroupedQueryAttention>()},
       {"linear", "elu(x)+1 feature map, no attention matrix, Katharopoulos 2020 (T8)", factory_of<LinearAttention>()},
       {"performer", "FAVOR+ orthogonal random features, Choromanski 2021 (T9)", factory_of<PerformerAttention>()},
+      {"linformer", "K and V projected along the length, Wang 2020 (T10)", factory_of<LinformerAttention>()},
   };
 }
 
