@@ -5,6 +5,7 @@
 #include "layers/attention/linformer.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
+#include "layers/attention/nystrom.h"
 #include "layers/attention/performer.h"
 #include "layers/named_registry.h"
 
@@ -31,6 +32,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"linear", "elu(x)+1 feature map, no attention matrix, Katharopoulos 2020 (T8)", factory_of<LinearAttention>()},
       {"performer", "FAVOR+ orthogonal random features, Choromanski 2021 (T9)", factory_of<PerformerAttention>()},
       {"linformer", "K and V projected along the length, Wang 2020 (T10)", factory_of<LinformerAttention>()},
+      {"nystrom", "Nystrom approximation from landmarks, Xiong 2021 (T11)", factory_of<NystromAttention>()},
   };
 }
 
