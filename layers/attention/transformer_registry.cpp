@@ -3,6 +3,7 @@
 #include "layers/attention/gqa.h"
 #include "layers/attention/linear.h"
 #include "layers/attention/linformer.h"
+#include "layers/attention/lsh.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
 #include "layers/attention/nystrom.h"
@@ -33,6 +34,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"performer", "FAVOR+ orthogonal random features, Choromanski 2021 (T9)", factory_of<PerformerAttention>()},
       {"linformer", "K and V projected along the length, Wang 2020 (T10)", factory_of<LinformerAttention>()},
       {"nystrom", "Nystrom approximation from landmarks, Xiong 2021 (T11)", factory_of<NystromAttention>()},
+      {"lsh", "Reformer: shared-QK, hash buckets, sorted chunks, Kitaev 2020 (T12)", factory_of<LshAttention>()},
   };
 }
 
