@@ -325,7 +325,8 @@ TEST_CASE("lsh reads only its chunk and the previous one, never itself when it h
       CHECK(w[(h * 9 + i) * 9 + i] == (others > 0 ? 0.0 : 1.0));
     }
   CHECK(w[0] == 1.0);  // position 0, causal, has no key but itself
-  CHECK_THROWS_WITH(lsh.forward({.query = x, .memory = random_input({1, 9, 8}, 23)}), Catch::Contains("self-attention"));
+  CHECK_THROWS_WITH(lsh.forward({.query = x, .memory = random_input({1, 9, 8}, 23)}),
+                    Catch::Contains("self-attention"));
   c.buckets = 3;
   CHECK_THROWS_WITH(LshAttention(c, gen), Catch::Contains("even"));
 }
@@ -370,7 +371,8 @@ TEST_CASE("padding keys change nothing for real queries, and an all-padding row 
         Tensor padded_tokens = narrow(select(changed, 0, 0), 0, 4, 2);
         ops::copy_(padded_tokens, random_input({2, 8}, 29, -5, 5));
       }
-      const Tensor before = attention->forward({.query = x, .memory = x, .key_mask = key_mask, .causal = causal}).output;
+      const Tensor before =
+          attention->forward({.query = x, .memory = x, .key_mask = key_mask, .causal = causal}).output;
       const Tensor after =
           attention->forward({.query = changed, .memory = changed, .key_mask = key_mask, .causal = causal}).output;
       require_close(narrow(select(after, 0, 0), 0, 0, 4), narrow(select(before, 0, 0), 0, 0, 4), 1e-12);
@@ -387,7 +389,8 @@ TEST_CASE("padding keys change nothing for real queries, and an all-padding row 
   }
 }
 
-TEST_CASE("efficient attentions are registered, use less memory than mha at T = 1024, and grow linearly in T", "[efficient][memory]") {
+TEST_CASE("efficient attentions are registered, use less memory than mha at T = 1024, and grow linearly in T",
+          "[efficient][memory]") {
   for (const std::string& name : kVariants) CHECK(!transformer_attention_description(name).empty());
   CHECK(transformer_attention_capabilities("linear") == "self, causal, cross; positions: absolute");
   CHECK(transformer_attention_capabilities("linformer") == "self; positions: absolute");
