@@ -2,10 +2,15 @@
 
 #include "layers/attention/fixed.h"
 #include "layers/attention/gqa.h"
+#include "layers/attention/linear.h"
+#include "layers/attention/linformer.h"
 #include "layers/attention/local.h"
 #include "layers/attention/longformer.h"
+#include "layers/attention/lsh.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
+#include "layers/attention/nystrom.h"
+#include "layers/attention/performer.h"
 #include "layers/attention/strided.h"
 #include "layers/named_registry.h"
 
@@ -35,6 +40,11 @@ std::vector<Registry::Entry> builtin_variants() {
       {"fixed", "fixed sparse: own block and summary columns, O(T sqrt T), Child 2019 (T6)",
        factory_of<FixedAttention>()},
       {"longformer", "sliding window plus global tokens, Beltagy 2020 (T7)", factory_of<LongformerAttention>()},
+      {"linear", "elu(x)+1 feature map, no attention matrix, Katharopoulos 2020 (T8)", factory_of<LinearAttention>()},
+      {"performer", "FAVOR+ orthogonal random features, Choromanski 2021 (T9)", factory_of<PerformerAttention>()},
+      {"linformer", "K and V projected along the length, Wang 2020 (T10)", factory_of<LinformerAttention>()},
+      {"nystrom", "Nystrom approximation from landmarks, Xiong 2021 (T11)", factory_of<NystromAttention>()},
+      {"lsh", "Reformer: shared-QK, hash buckets, sorted chunks, Kitaev 2020 (T12)", factory_of<LshAttention>()},
   };
 }
 
