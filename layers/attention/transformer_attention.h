@@ -59,7 +59,7 @@ struct TransformerAttentionConfig {
   std::int64_t projected_len = 32;  // linformer: k, the length K and V are projected to
   std::int64_t landmarks = 8;       // nystrom: number of landmarks
   std::int64_t buckets = 8;         // lsh: hash buckets (even)
-  std::int64_t chunk = 16;          // lsh: chunk length after sorting by bucket
+  std::int64_t chunk = 16;          // lsh: chunk length after sorting by bucket; linear, performer: causal chunk
   std::int64_t tile = 64;           // flash: query and key tile size
   bool bias = true;                 // the projections have biases (nn.MultiheadAttention's default)
   DType dtype = DType::Float32;
