@@ -33,6 +33,23 @@ int default_threads() {
   return threads;
 }
 
+// Idle OpenMP threads wait passively unless the user says otherwise.
+//
+// libgomp's default is to spin at every barrier for a while before sleeping.
+// That wins a little on an idle machine and loses badly on a busy one: when
+// other processes hold the cores (CI running two tests at once, a shared
+// server), the spinning threads take the time slices the working ones need.
+// libgomp reads OMP_WAIT_POLICY once, when it loads, before main() and before
+// any constructor of heed's, so the default is set from .preinit_array, which
+// the dynamic loader runs before any shared library's initializers. A value
+// the user exported is kept. (Figures: README, "Threads".) A shared-library
+// build of heed cannot carry a .preinit_array; it keeps libgomp's default.
+#ifndef HEED_SHARED_LIBRARY
+void default_wait_policy(int, char**, char**) { setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0); }
+__attribute__((section(".preinit_array"), used)) void (*const set_wait_policy_early)(int, char**, char**) =
+    default_wait_policy;
+#endif
+
 }  // namespace
 
 void set_num_threads(int n) {
