@@ -47,8 +47,8 @@ inline constexpr std::array<std::string_view, 40> kFillerWords = {
 
 struct DocumentTaskOptions {
   std::int64_t num_classes = 4;        // colours used, 2..12
-  std::int64_t min_sentences = 4;      // sentences per document, drawn uniformly
-  std::int64_t max_sentences = 8;
+  std::int64_t min_sentences = 6;      // sentences per document, drawn uniformly
+  std::int64_t max_sentences = 12;
   std::int64_t min_words = 5;          // words per sentence (>= 3: marker and two colours), drawn uniformly
   std::int64_t max_words = 10;
   std::int64_t max_key_sentences = 2;  // key sentences per document, 1..this (and at most its sentence count)

@@ -2,7 +2,7 @@
 //
 //   documents                                   (HAN with word and sentence attention)
 //   documents --pooling mean                    (the same network with mean pooling: the baseline)
-//   documents --classes 6 --max-sentences 12 --steps 2000
+//   documents --classes 6 --min-sentences 15 --max-sentences 30 --epochs 1   (long documents)
 //   documents --name han-run --resume           (continue a run from its checkpoint)
 //   documents --list                            (tasks, models, poolings)
 //
@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
     options.add_options("Task")
       ("task", "documents (see --list)", cxxopts::value(c.task)->default_value("documents"))
       ("classes", "classes (one colour word each), 2..12", cxxopts::value(c.classes)->default_value("4"))
-      ("min-sentences", "fewest sentences per document", cxxopts::value(c.min_sentences)->default_value("4"))
-      ("max-sentences", "most sentences per document", cxxopts::value(c.max_sentences)->default_value("8"))
+      ("min-sentences", "fewest sentences per document", cxxopts::value(c.min_sentences)->default_value("6"))
+      ("max-sentences", "most sentences per document", cxxopts::value(c.max_sentences)->default_value("12"))
       ("min-words", "fewest words per sentence (>= 3)", cxxopts::value(c.min_words)->default_value("5"))
       ("max-words", "most words per sentence", cxxopts::value(c.max_words)->default_value("10"))
       ("key-sentences", "most key sentences per document (each has 1..this)", cxxopts::value(c.key_sentences)->default_value("2"))
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
       ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
       ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("1"))
-      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("250"))
+      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("100"))
       ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
       ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
     options.add_options("Output")

@@ -23,8 +23,8 @@ struct DocumentsConfig {
   // The task (defaults as in data::DocumentTaskOptions).
   std::string task = "documents";
   std::int64_t classes = 4;
-  std::int64_t min_sentences = 4;
-  std::int64_t max_sentences = 8;
+  std::int64_t min_sentences = 6;
+  std::int64_t max_sentences = 12;
   std::int64_t min_words = 5;
   std::int64_t max_words = 10;
   std::int64_t key_sentences = 2;  // at most this many key sentences per document
