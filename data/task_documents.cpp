@@ -30,7 +30,7 @@ std::vector<std::string> split_words(const std::string& sentence) {
   return words;
 }
 
-// A uniformly drawn position of `words` that `allowed` accepts, or -1 when there is none.
+// A position in 0..length-1 that `allowed` accepts, drawn uniformly, or -1 when there is none.
 template <typename Allowed>
 std::int64_t draw_position(Generator& gen, std::int64_t length, Allowed allowed) {
   std::vector<std::int64_t> candidates;

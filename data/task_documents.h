@@ -12,7 +12,7 @@
 //   "the cat saw blue answer near a red box"   not a key sentence         (the same bag of words)
 // Every document has between 1 and max_key_sentences key sentences, at random positions, and all
 // of them name the same colour. Every sentence, key or not, holds exactly two colour words; the
-// other sentences ("decoys") hold the marker too in half the cases, but never right before a
+// other sentences ("decoys") hold the marker too in about half the cases, but never right before a
 // colour. So:
 //   - a bag of words over the whole document cannot find the class: the colour after the marker
 //     is one of many colours, and the key sentence's bag is also a possible decoy's bag;
