@@ -1,0 +1,115 @@
+// documents: train a hierarchical attention network on a generated document-classification task.
+//
+//   documents                                   (HAN with word and sentence attention)
+//   documents --pooling mean                    (the same network with mean pooling: the baseline)
+//   documents --classes 6 --min-sentences 15 --max-sentences 30 --epochs 1   (long documents)
+//   documents --name han-run --resume           (continue a run from its checkpoint)
+//   documents --list                            (tasks, models, poolings)
+//
+// The task (data/task_documents.h): documents of a few sentences; the class is the colour that
+// comes right after the word "answer" in the one or two key sentences, while every sentence holds
+// colours and half of the others "answer" too, never right before a colour.
+//
+// Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors, samples.json,
+// summary.json}, prints a few test documents with their word and sentence weights, and prints
+// the summary (test accuracy, weight on key sentences, ms/step, parameters, peak memory) as one JSON line.
+#include <fstream>
+#include <iostream>
+
+#include "experiments/lib/cli.h"
+#include "experiments/lib/documents.h"
+#include "layers/models/han.h"
+
+using heed::experiments::DocumentsConfig;
+using heed::experiments::Json;
+
+int main(int argc, char** argv) {
+  return heed::experiments::run_driver("documents", [&] {
+    cxxopts::Options options("documents",
+                             "Train a hierarchical attention network (Yang et al. 2016) on a generated "
+                             "document-classification task.");
+    DocumentsConfig c;
+    auto& t = c.train;
+    // clang-format off
+    options.add_options("Task")
+      ("task", "documents (see --list)", cxxopts::value(c.task)->default_value("documents"))
+      ("classes", "classes (one colour word each), 2..12", cxxopts::value(c.classes)->default_value("4"))
+      ("min-sentences", "fewest sentences per document", cxxopts::value(c.min_sentences)->default_value("6"))
+      ("max-sentences", "most sentences per document", cxxopts::value(c.max_sentences)->default_value("12"))
+      ("min-words", "fewest words per sentence (>= 3)", cxxopts::value(c.min_words)->default_value("5"))
+      ("max-words", "most words per sentence", cxxopts::value(c.max_words)->default_value("10"))
+      ("key-sentences", "most key sentences per document (each has 1..this)", cxxopts::value(c.key_sentences)->default_value("2"))
+      ("train-size", "training documents", cxxopts::value(c.train_size)->default_value("8000"))
+      ("valid-size", "validation documents", cxxopts::value(c.valid_size)->default_value("500"))
+      ("test-size", "test documents", cxxopts::value(c.test_size)->default_value("1000"));
+    options.add_options("Model")
+      ("model", "han", cxxopts::value(c.model)->default_value("han"))
+      ("pooling", "attention (HAN) or mean (the baseline), at both levels", cxxopts::value(c.pooling)->default_value("attention"))
+      ("embed", "word embedding size", cxxopts::value(c.embed_dim)->default_value("32"))
+      ("word-hidden", "word GRU size per direction", cxxopts::value(c.word_hidden)->default_value("32"))
+      ("sentence-hidden", "sentence GRU size per direction", cxxopts::value(c.sentence_hidden)->default_value("32"))
+      ("attn-dim", "size of the attention's hidden layer (0: its input size)", cxxopts::value(c.attn_dim)->default_value("0"));
+    options.add_options("Training")
+      ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
+      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
+      ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("32"))
+      ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
+      ("lr", "learning rate (peak rate for warmup schedules)", cxxopts::value(t.lr)->default_value("0.003"))
+      ("weight-decay", "weight decay", cxxopts::value(t.weight_decay)->default_value("0"))
+      ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
+      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
+      ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
+      ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("1"))
+      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("100"))
+      ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
+      ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
+    options.add_options("Output")
+      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<pooling>-s<seed>)", cxxopts::value(t.name)->default_value(""))
+      ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
+      ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
+      ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
+      ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
+      ("samples", "test documents printed with their word and sentence weights", cxxopts::value(c.samples)->default_value("3"))
+      ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
+      ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
+      ("list", "list tasks, models and poolings, then exit")
+      ("h,help", "print this help");
+    // clang-format on
+    const auto parsed = options.parse(argc, argv);
+    if (!parsed.unmatched().empty())
+      throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
+    if (parsed.count("help")) {
+      std::cout << options.help() << "\n";
+      return 0;
+    }
+    if (parsed.count("list")) {
+      std::cout << "tasks:\n";
+      for (const auto& task : heed::experiments::document_task_names())
+        std::cout << "  " << task << "      the class is the colour right after \"answer\" in the key sentences\n";
+      std::cout << "models:\n";
+      for (const auto& model : heed::experiments::document_model_names())
+        std::cout << "  " << model << "            hierarchical attention network (Yang et al. 2016)\n";
+      std::cout << "poolings (--pooling, at the word and the sentence level):\n"
+                << "  attention      u = tanh(W h + b), a = softmax(u . u_w), sum_t a_t h_t\n"
+                << "  mean           the average over the real words or sentences\n";
+      return 0;
+    }
+    if (t.resume) {
+      HEED_CHECK(!t.name.empty(), "--resume needs --name, the run to continue");
+      const std::string path = t.out_dir + "/" + t.name + "/config.json";
+      std::ifstream in(path);
+      HEED_CHECK(in.good(), "--resume: cannot read ", path);
+      DocumentsConfig saved = heed::experiments::documents_config_from_json(Json::parse(in));
+      saved.train.resume = true;
+      saved.train.out_dir = t.out_dir;
+      saved.train.threads = t.threads ? t.threads : saved.train.threads;
+      saved.train.quiet = t.quiet;
+      saved.train.verbose = t.verbose;
+      saved.train.stop_after = t.stop_after;
+      c = saved;
+    }
+    const Json summary = heed::experiments::run_documents(c);
+    std::cout << summary.dump() << std::endl;
+    return 0;
+  });
+}
