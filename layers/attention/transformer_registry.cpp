@@ -1,5 +1,6 @@
 #include "layers/attention/transformer_registry.h"
 
+#include "layers/attention/flash.h"
 #include "layers/attention/gqa.h"
 #include "layers/attention/mha.h"
 #include "layers/attention/mqa.h"
@@ -25,6 +26,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"mqa", "multi-query: all query heads share one K/V head, Shazeer 2019 (T2)", factory_of<MultiQueryAttention>()},
       {"gqa", "grouped-query: groups of query heads share K/V heads, Ainslie 2023 (T3)",
        factory_of<GroupedQueryAttention>()},
+      {"flash", "exact attention in tiles with the online softmax, Dao 2022 (T13)", factory_of<FlashAttention>()},
   };
 }
 
