@@ -131,4 +131,13 @@ Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                     const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
 
+// ---- Attention (functions/flash_attention.cpp).
+// Exact softmax(q k^T / sqrt(Dh) + mask) v computed in tiles of `tile` queries and keys with the
+// online softmax, never forming the (Tq, Tk) matrix, forward or backward (Dao et al. 2022, 2023).
+// q (B, H, Tq, Dh), k and v (B, H, Tk, Dh), key_mask (B, Tk) 1 real 0 padding or undefined;
+// causal: query i, at position i + Tk - Tq, sees keys j <= it. -> (B, H, Tq, Dh); a query that
+// sees no key gets zeros. Equals dense_attention(q, k, v, key_mask, causal, nullptr).output.
+Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask = Tensor(),
+                       bool causal = false, std::int64_t tile = 64);
+
 }  // namespace heed

@@ -8,6 +8,11 @@
 //   bench --mode overhead  c = a + b on 1-element float32 tensors, nanoseconds
 //                          per call, without and with gradient recording: the
 //                          fixed per-op cost that dominates small models.
+//   bench --mode attention forward + backward of sum(attention(q, k, v)) for q, k, v
+//                          (--batch, --heads, --tokens, --head-dim), causal, float32:
+//                          flash_attention (tiles, --tile) beside dense_attention
+//                          (the (B, H, T, T) matrix), ms per step and the peak MB
+//                          of heed's allocations during the step (BENCHMARKS W5).
 //
 // Timings on a shared machine drift, so heed and the peer alternate, one timed
 // sample each per repetition, after a warm-up; the report is the median sample.
@@ -17,6 +22,8 @@
 //   {"bench":"matmul","n":512,"threads":2,"kernels":"zen3","heed_gflops":...,
 //    "blis_gflops":...,"ratio":...,"reps":...}
 //   {"bench":"overhead","op":"add","numel":1,"grad":false,"ns_per_call":...}
+//   {"bench":"attention","batch":4,"heads":8,"tokens":1024,"head_dim":64,"tile":64,"threads":2,
+//    "flash_ms":...,"dense_ms":...,"speedup":...,"flash_peak_mb":...,"dense_peak_mb":...,"reps":...}
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -36,8 +43,11 @@
 #pragma GCC diagnostic pop
 
 #include "autograd/autograd.h"
+#include "autograd/functions.h"
+#include "layers/attention/transformer_attention.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "tensor/storage.h"
 #include "tensor/threads.h"
 
 namespace {
@@ -132,15 +142,68 @@ void bench_overhead(int reps) {
   }
 }
 
+struct AttentionShape {
+  int batch, heads, tokens, head_dim, tile;
+};
+
+// Causal self-attention of q, k, v (B, H, T, Dh) forward and backward, flash beside dense:
+// ms per step (median, alternating) and the peak of heed's allocations above what was live before.
+void bench_attention(const AttentionShape& s, int reps, int threads) {
+  heed::Generator gen(0);
+  const heed::Shape shape = {s.batch, s.heads, s.tokens, s.head_dim};
+  heed::Tensor q = heed::randn(shape, gen), k = heed::randn(shape, gen), v = heed::randn(shape, gen);
+  for (heed::Tensor* t : {&q, &k, &v}) t->requires_grad_();
+  auto step = [&](bool flash) {
+    const heed::Tensor out = flash ? heed::flash_attention(q, k, v, heed::Tensor(), /*causal=*/true, s.tile)
+                                   : heed::dense_attention(q, k, v, heed::Tensor(), /*causal=*/true, nullptr).output;
+    heed::sum(out).backward();
+  };
+  auto drop_grads = [&] {
+    for (heed::Tensor* t : {&q, &k, &v}) t->zero_grad();
+  };
+  auto peak_mb = [&](bool flash) {
+    drop_grads();  // what was live before: q, k and v alone
+    heed::reset_peak_memory();
+    const std::int64_t before = heed::memory_stats().current_bytes;
+    step(flash);
+    return static_cast<double>(heed::memory_stats().peak_bytes - before) / (1024.0 * 1024.0);
+  };
+  std::vector<double> flash_seconds, dense_seconds;
+  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+    drop_grads();
+    const double flash_time = time_per_call(1, [&] { step(true); });
+    drop_grads();
+    const double dense_time = time_per_call(1, [&] { step(false); });
+    if (rep < kWarmupReps) continue;
+    flash_seconds.push_back(flash_time);
+    dense_seconds.push_back(dense_time);
+  }
+  const double flash_ms = median(flash_seconds) * 1e3, dense_ms = median(dense_seconds) * 1e3;
+  nlohmann::ordered_json line = {{"bench", "attention"},      {"batch", s.batch},
+                                 {"heads", s.heads},          {"tokens", s.tokens},
+                                 {"head_dim", s.head_dim},    {"tile", s.tile},
+                                 {"threads", threads},        {"flash_ms", rounded(flash_ms, 1)},
+                                 {"dense_ms", rounded(dense_ms, 1)}, {"speedup", rounded(dense_ms / flash_ms, 2)},
+                                 {"flash_peak_mb", rounded(peak_mb(true), 1)},
+                                 {"dense_peak_mb", rounded(peak_mb(false), 1)}, {"reps", reps}};
+  std::cout << line.dump() << std::endl;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     cxxopts::Options options("bench", "Op-level timings of heed beside raw BLIS; one JSON line per measurement.");
     options.add_options()
-        ("mode", "what to time: matmul, overhead or all", cxxopts::value<std::string>()->default_value("all"))
+        ("mode", "what to time: matmul, overhead, attention or all (all: matmul and overhead)",
+         cxxopts::value<std::string>()->default_value("all"))
         ("sizes", "matrix sizes n for --mode matmul (n x n @ n x n, float32)",
          cxxopts::value<std::vector<int>>()->default_value("256,512,1024"))
+        ("batch", "--mode attention: batch size B", cxxopts::value<int>()->default_value("4"))
+        ("heads", "--mode attention: heads H", cxxopts::value<int>()->default_value("8"))
+        ("tokens", "--mode attention: sequence length T", cxxopts::value<int>()->default_value("1024"))
+        ("head-dim", "--mode attention: head size Dh", cxxopts::value<int>()->default_value("64"))
+        ("tile", "--mode attention: flash attention's tile size", cxxopts::value<int>()->default_value("64"))
         ("threads", "CPU threads for heed and BLIS",
          cxxopts::value<int>()->default_value(std::to_string(heed::num_threads())))
         ("reps", "timed repetitions after warm-up; the median is reported",
@@ -160,8 +223,13 @@ int main(int argc, char** argv) {
     const std::vector<int> sizes = args["sizes"].as<std::vector<int>>();
     const int threads = args["threads"].as<int>();
     const int reps = args["reps"].as<int>();
-    HEED_CHECK(mode == "matmul" || mode == "overhead" || mode == "all", "bench: --mode ", mode,
-               " is not one of matmul, overhead, all");
+    HEED_CHECK(mode == "matmul" || mode == "overhead" || mode == "attention" || mode == "all", "bench: --mode ",
+               mode, " is not one of matmul, overhead, attention, all");
+    const AttentionShape attention{args["batch"].as<int>(), args["heads"].as<int>(), args["tokens"].as<int>(),
+                                   args["head-dim"].as<int>(), args["tile"].as<int>()};
+    HEED_CHECK(attention.batch >= 1 && attention.heads >= 1 && attention.tokens >= 1 && attention.head_dim >= 1 &&
+                   attention.tile >= 1,
+               "bench: --batch, --heads, --tokens, --head-dim and --tile must be positive");
     HEED_CHECK(threads >= 1, "bench: --threads must be at least 1, got ", threads);
     HEED_CHECK(reps >= 1, "bench: --reps must be at least 1, got ", reps);
     for (const int n : sizes) HEED_CHECK(n >= 1, "bench: --sizes must be positive, got ", n);
@@ -171,6 +239,7 @@ int main(int argc, char** argv) {
       std::cerr << "bench: BLIS kernels " << heed::blas_kernels() << ", " << heed::num_threads() << " threads\n";
     if (mode == "matmul" || mode == "all") bench_matmul(sizes, reps, threads);
     if (mode == "overhead" || mode == "all") bench_overhead(reps);
+    if (mode == "attention") bench_attention(attention, reps, threads);
     return 0;
   } catch (const cxxopts::exceptions::exception& error) {
     std::cerr << "bench: " << error.what() << "; see bench --help\n";

@@ -67,6 +67,13 @@ struct Pool2dGeometry {
   std::int64_t kh, kw, stride_h, stride_w, pad_h, pad_w, out_h, out_w;
 };
 
+// ---- Flash attention: what the kernels are given (tensor/ops/flash_attention.cpp fills it in).
+struct FlashAttentionGeometry {
+  bool causal = false;      // query i, at position i + Tk - Tq, sees keys j <= i + Tk - Tq only
+  double scale = 1.0;       // multiplies q . k before the softmax: 1 / sqrt(Dh)
+  std::int64_t tile = 64;   // queries per query tile and keys per key tile
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -132,6 +139,20 @@ class Backend {
   // Writes all of grad_in (N, C, H, W): each grad_out entry shared evenly over its window.
   virtual void avg_pool2d_backward(const Tensor& grad_out, const Pool2dGeometry& g, Tensor& grad_in,
                                    bool count_include_pad);
+
+  // ---- Flash attention (Dao et al. 2022; tensor/cpu/flash_attention.cpp). Not pure, as above.
+  // q (B, H, Tq, Dh), k and v (B, H, Tk, Dh), key_mask (B, Tk) in q's dtype (nonzero: a real key)
+  // or undefined; all contiguous, float32 or float64. Writes out (B, H, Tq, Dh), the softmax
+  // attention output, and logsumexp (B, H, Tq), L = log sum_j exp(s_ij) over the keys query i
+  // sees; a query that sees no key gets out = 0 and L = +inf. Never forms the (Tq, Tk) matrix.
+  virtual void flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                               const FlashAttentionGeometry& g, Tensor& out, Tensor& logsumexp);
+  // Given the forward's out and logsumexp and grad_out = dL/d(out) (B, H, Tq, Dh), writes all
+  // of grad_q, grad_k, grad_v (q's, k's, v's shapes), recomputing the weights tile by tile.
+  virtual void flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                                        const Tensor& out, const Tensor& logsumexp, const Tensor& grad_out,
+                                        const FlashAttentionGeometry& g, Tensor& grad_q, Tensor& grad_k,
+                                        Tensor& grad_v);
 };
 
 // The backend that runs kernels for `device`; throws if none is built in.

@@ -1,7 +1,7 @@
 // What a backend inherits for the kernels it does not implement yet.
 //
 // Most kernels of tensor/backend.h are pure virtual: every device must have
-// them. The newer ones (convolution and pooling) have these defaults instead, so
+// them. The newer ones (convolution, pooling, flash attention) have these defaults instead, so
 // a backend keeps compiling while it catches up, and a caller learns at run time
 // what is missing and what to do about it:
 //   im2col: not implemented on cuda:0 yet; move the tensor to the CPU
@@ -34,6 +34,17 @@ void Backend::avg_pool2d(const Tensor& in, const Pool2dGeometry&, Tensor&, bool)
 
 void Backend::avg_pool2d_backward(const Tensor& grad_out, const Pool2dGeometry&, Tensor&, bool) {
   not_implemented("avg_pool2d_backward", grad_out);
+}
+
+void Backend::flash_attention(const Tensor& q, const Tensor&, const Tensor&, const Tensor&,
+                              const FlashAttentionGeometry&, Tensor&, Tensor&) {
+  not_implemented("flash_attention", q);
+}
+
+void Backend::flash_attention_backward(const Tensor& q, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                       const Tensor&, const Tensor&, const FlashAttentionGeometry&, Tensor&, Tensor&,
+                                       Tensor&) {
+  not_implemented("flash_attention_backward", q);
 }
 
 }  // namespace heed

@@ -144,4 +144,19 @@ Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape, Siz
 Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out_w);
 Tensor adaptive_avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape);
 
+// ---- Flash attention (tensor/ops/flash_attention.cpp): exact softmax attention in tiles that
+// never form the (Tq, Tk) matrix. q (B, H, Tq, Dh), k and v (B, H, Tk, Dh), key_mask (B, Tk)
+// (nonzero: a real key) or undefined; causal: query i, at position i + Tk - Tq, sees keys j <= it.
+// Returns out (B, H, Tq, Dh) = softmax(q k^T / sqrt(Dh) + mask) v and logsumexp (B, H, Tq), the log
+// of each softmax denominator (+inf for a query that sees no key; its output row is 0).
+struct FlashAttentionGrads {
+  Tensor q, k, v;  // dL/dq, dL/dk, dL/dv
+};
+std::pair<Tensor, Tensor> flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                                          bool causal, std::int64_t tile);
+// Given the forward's out and logsumexp and grad_out = dL/d(out), the gradients wrt q, k and v.
+FlashAttentionGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                             const Tensor& key_mask, const Tensor& out, const Tensor& logsumexp,
+                                             const Tensor& grad_out, bool causal, std::int64_t tile);
+
 }  // namespace heed::ops

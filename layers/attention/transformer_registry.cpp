@@ -1,6 +1,7 @@
 #include "layers/attention/transformer_registry.h"
 
 #include "layers/attention/fixed.h"
+#include "layers/attention/flash.h"
 #include "layers/attention/gqa.h"
 #include "layers/attention/linear.h"
 #include "layers/attention/linformer.h"
@@ -45,6 +46,7 @@ std::vector<Registry::Entry> builtin_variants() {
       {"linformer", "K and V projected along the length, Wang 2020 (T10)", factory_of<LinformerAttention>()},
       {"nystrom", "Nystrom approximation from landmarks, Xiong 2021 (T11)", factory_of<NystromAttention>()},
       {"lsh", "Reformer: shared-QK, hash buckets, sorted chunks, Kitaev 2020 (T12)", factory_of<LshAttention>()},
+      {"flash", "exact attention in tiles with the online softmax, Dao 2022 (T13)", factory_of<FlashAttention>()},
   };
 }
 

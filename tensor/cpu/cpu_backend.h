@@ -10,6 +10,7 @@
 //   cumsum.cpp      prefix sums
 //   im2col.cpp      im2col / col2im (convolution as a matrix product)
 //   pool2d.cpp      max and average pooling, forward and backward
+//   flash_attention.cpp  attention in tiles with the online softmax, forward and backward
 #pragma once
 
 #include "tensor/backend.h"
@@ -45,6 +46,13 @@ class CpuBackend final : public Backend {
   void avg_pool2d(const Tensor& in, const Pool2dGeometry& g, Tensor& out, bool count_include_pad) override;
   void avg_pool2d_backward(const Tensor& grad_out, const Pool2dGeometry& g, Tensor& grad_in,
                            bool count_include_pad) override;
+  // Flash attention (flash_attention.cpp).
+  void flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                       const FlashAttentionGeometry& g, Tensor& out, Tensor& logsumexp) override;
+  void flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                                const Tensor& out, const Tensor& logsumexp, const Tensor& grad_out,
+                                const FlashAttentionGeometry& g, Tensor& grad_q, Tensor& grad_k,
+                                Tensor& grad_v) override;
 };
 
 }  // namespace heed::cpu
