@@ -2,6 +2,7 @@
 
 #include "layers/named_registry.h"
 #include "layers/position/none.h"
+#include "layers/position/sinusoidal.h"
 
 namespace heed {
 
@@ -20,6 +21,7 @@ PositionalEncodingFactory factory_of() {
 std::vector<Registry::Entry> builtin_encodings() {
   return {
       {"none", "no positional encoding (P1)", factory_of<NoPosition>()},
+      {"sinusoidal", "fixed sin/cos waves added to the embeddings, Vaswani 2017 (P2)", factory_of<SinusoidalPosition>()},
   };
 }
 
