@@ -12,3 +12,4 @@
 #include "layers/linear.h"
 #include "layers/loss.h"
 #include "layers/rms_norm.h"
+#include "layers/transformer_layers.h"
