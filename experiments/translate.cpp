@@ -4,7 +4,9 @@
 //   translate --task reverse --min-len 5 --max-len 20 --attention none --steps 3000
 //   translate --task tsv --tsv corpus.tsv --tokenizer word
 //   translate --name dates-run --resume        (continue a run from its checkpoint)
-//   translate --list                           (every attention variant heed knows)
+//   translate --model transformer --attention gqa --kv-heads 2 --position sinusoidal
+//   translate --model transformer --self-attention local --window 4 --eval teacher
+//   translate --list                           (tasks, attention variants, positional encodings)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // samples.json, summary.json} and prints the summary as one JSON line.
@@ -15,6 +17,8 @@
 #include "experiments/lib/cli.h"
 #include "experiments/lib/translate.h"
 #include "layers/attention/registry.h"
+#include "layers/attention/transformer_registry.h"
+#include "layers/position/registry.h"
 
 using heed::experiments::Json;
 using heed::experiments::TranslateConfig;
@@ -24,6 +28,9 @@ int main(int argc, char** argv) {
     cxxopts::Options options("translate", "Train a sequence-to-sequence model with attention on a toy translation task.");
     TranslateConfig c;
     auto& t = c.train;
+    auto& k = c.knobs;
+    const heed::TransformerAttentionConfig knob_defaults;
+    auto default_of = [](std::int64_t v) { return std::to_string(v); };
     // clang-format off
     options.add_options("Task")
       ("task", "copy, dates, numbers, reverse, sort, or tsv", cxxopts::value(c.task)->default_value("dates"))
@@ -35,15 +42,38 @@ int main(int argc, char** argv) {
       ("min-len", "shortest source (symbols; digits for numbers; 0: default)", cxxopts::value(c.min_len)->default_value("0"))
       ("max-len", "longest source (0: default)", cxxopts::value(c.max_len)->default_value("0"));
     options.add_options("Model")
-      ("model", "rnn (GRU/LSTM encoder-decoder)", cxxopts::value(c.model)->default_value("rnn"))
-      ("attention", "attention variant (see --list)", cxxopts::value(c.attention)->default_value("additive"))
+      ("model", "rnn (GRU/LSTM encoder-decoder) or transformer", cxxopts::value(c.model)->default_value("rnn"))
+      ("attention", "attention variant (see --list); empty: additive for rnn, mha for transformer (its three roles)", cxxopts::value(c.attention)->default_value(""))
+      ("layers", "encoder layers (0: 1 for rnn, 2 for transformer)", cxxopts::value(c.layers)->default_value("0"))
+      ("dropout", "dropout (rnn: embeddings and outputs; transformer: embeddings, sublayers, feed-forward)", cxxopts::value(c.dropout)->default_value("0"))
+      ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
+    options.add_options("RNN model (--model rnn)")
       ("cell", "gru or lstm", cxxopts::value(c.cell)->default_value("gru"))
       ("embed", "embedding size", cxxopts::value(c.embed_dim)->default_value("64"))
       ("hidden", "hidden size", cxxopts::value(c.hidden)->default_value("128"))
-      ("layers", "encoder layers", cxxopts::value(c.layers)->default_value("1"))
-      ("bidirectional", "bidirectional encoder", cxxopts::value(c.bidirectional)->default_value("true"))
-      ("dropout", "dropout on embeddings and outputs", cxxopts::value(c.dropout)->default_value("0"))
-      ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
+      ("bidirectional", "bidirectional encoder", cxxopts::value(c.bidirectional)->default_value("true"));
+    options.add_options("Transformer model (--model transformer)")
+      ("d-model", "model width D", cxxopts::value(c.d_model)->default_value("128"))
+      ("heads", "attention heads (D must divide by it)", cxxopts::value(c.heads)->default_value("4"))
+      ("kv-heads", "gqa: key/value heads (0: heads / 2)", cxxopts::value(c.kv_heads)->default_value("0"))
+      ("ff", "feed-forward hidden size", cxxopts::value(c.ff)->default_value("512"))
+      ("decoder-layers", "decoder layers (0: as many as --layers)", cxxopts::value(c.decoder_layers)->default_value("0"))
+      ("self-attention", "encoder self-attention variant (empty: --attention)", cxxopts::value(c.self_attention)->default_value(""))
+      ("decoder-attention", "decoder causal self-attention variant (empty: --attention)", cxxopts::value(c.decoder_attention)->default_value(""))
+      ("cross-attention", "decoder-to-encoder attention variant (empty: --attention)", cxxopts::value(c.cross_attention)->default_value(""))
+      ("position", "positional encoding (see --list)", cxxopts::value(c.position)->default_value("sinusoidal"))
+      ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"))
+      ("window", "local, longformer: keys within i-w .. i+w", cxxopts::value(k.window)->default_value(default_of(knob_defaults.window)))
+      ("block", "strided, fixed: stride / block size (0: ceil(sqrt(max length)))", cxxopts::value(k.block)->default_value(default_of(knob_defaults.block)))
+      ("summary", "fixed: summary columns per block", cxxopts::value(k.summary)->default_value(default_of(knob_defaults.summary)))
+      ("global-tokens", "longformer: global positions at the start", cxxopts::value(k.global_tokens)->default_value(default_of(knob_defaults.global_tokens)))
+      ("features", "performer: random features (0: 2 * head size)", cxxopts::value(k.features)->default_value(default_of(knob_defaults.features)))
+      ("redraw-every", "performer: redraw features every N training calls (0: never)", cxxopts::value(k.redraw_every)->default_value(default_of(knob_defaults.redraw_every)))
+      ("projected-len", "linformer: length K and V are projected to", cxxopts::value(k.projected_len)->default_value(default_of(knob_defaults.projected_len)))
+      ("landmarks", "nystrom: landmarks", cxxopts::value(k.landmarks)->default_value(default_of(knob_defaults.landmarks)))
+      ("buckets", "lsh: hash buckets (even)", cxxopts::value(k.buckets)->default_value(default_of(knob_defaults.buckets)))
+      ("chunk", "lsh: chunk length", cxxopts::value(k.chunk)->default_value(default_of(knob_defaults.chunk)))
+      ("tile", "flash: query and key tile size", cxxopts::value(k.tile)->default_value(default_of(knob_defaults.tile)));
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
@@ -59,32 +89,50 @@ int main(int argc, char** argv) {
       ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
       ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
     options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<attention>-s<seed>)", cxxopts::value(t.name)->default_value(""))
+      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<attention>[-<position>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
       ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
       ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
       ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("beam", "beam size for the test split (1: greedy)", cxxopts::value(c.beam)->default_value("1"))
+      ("eval", "greedy: score validation and test by decoding; teacher: by teacher-forced argmax (exact match = every target token right), for long sequences where decoding is slow", cxxopts::value(c.eval)->default_value("greedy"))
       ("samples", "test sentences to print with their attention", cxxopts::value(c.samples)->default_value("3"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
-      ("list", "list tasks and attention variants, then exit")
+      ("list", "list tasks, attention variants and positional encodings, then exit")
       ("h,help", "print this help");
     // clang-format on
     const auto parsed = options.parse(argc, argv);
     if (!parsed.unmatched().empty())
       throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
     if (parsed.count("help")) {
-      std::cout << options.help() << "\n";
+      std::cout << options.help({"Task", "Model", "RNN model (--model rnn)", "Transformer model (--model transformer)",
+                                 "Training", "Output"})
+                << "\n";
       return 0;
     }
     if (parsed.count("list")) {
+      auto row = [](const std::string& name, const std::string& text) {
+        std::cout << "  " << name << std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') << text << "\n";
+      };
       std::cout << "tasks:\n";
       for (const auto& task : heed::data::task_names()) std::cout << "  " << task << "\n";
-      std::cout << "sequence attention (--attention, RNN encoder-decoder):\n";
-      for (const auto& name : heed::sequence_attention_names())
-        std::cout << "  " << name << std::string(name.size() < 14 ? 14 - name.size() : 1, ' ')
-                  << heed::sequence_attention_description(name) << "\n";
+      std::cout << "sequence attention (--model rnn --attention NAME):\n";
+      for (const auto& name : heed::sequence_attention_names()) row(name, heed::sequence_attention_description(name));
+      std::cout << "transformer attention (--model transformer --attention / --self-attention / --decoder-attention / "
+                   "--cross-attention NAME):\n";
+      for (const auto& name : heed::transformer_attention_names()) {
+        row(name, heed::transformer_attention_description(name));
+        std::string uses;
+        try {
+          uses = heed::transformer_attention_capabilities(name);
+        } catch (const std::exception& e) {
+          uses = std::string("(cannot build a small instance: ") + e.what() + ")";
+        }
+        row("", "  " + uses);
+      }
+      std::cout << "positional encodings (--model transformer --position NAME):\n";
+      for (const auto& name : heed::positional_encoding_names()) row(name, heed::positional_encoding_description(name));
       return 0;
     }
     if (t.resume) {

@@ -15,6 +15,7 @@
 #include "layers/loss.h"
 #include "layers/pooling.h"
 #include "layers/rms_norm.h"
+#include "layers/transformer_layers.h"
 
 #include "layers/recurrent/gru_cell.h"
 #include "layers/recurrent/lstm_cell.h"
@@ -30,4 +31,5 @@
 
 #include "layers/models/cnn_classifier.h"
 #include "layers/models/seq2seq.h"
+#include "layers/models/transformer.h"
 #include "layers/models/translation_model.h"

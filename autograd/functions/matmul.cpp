@@ -9,6 +9,22 @@
 
 namespace heed {
 
+namespace {
+
+// dB = A^T dC summed over the batch. When B is one matrix shared by every
+// batch of A (a Linear layer's weight on (batch, length, in) inputs), the
+// batch folds into the rows: A (..., M, K) -> (R, K), dC -> (R, N), and dB
+// is one (K, R) @ (R, N) product, instead of a (batch, K, N) stack of
+// products that sum_to must then reduce (each a full-size copy).
+Tensor shared_matrix_grad(const Tensor& a, const Tensor& b, const Tensor& g) {
+  if (b.dim() != 2 || a.dim() <= 2) return ops::sum_to(ops::matmul(ops::transpose(a, -1, -2), g), b.shape());
+  const Tensor rows_a = ops::reshape(a, {-1, a.size(-1)});  // (R, K)
+  const Tensor rows_g = ops::reshape(g, {-1, g.size(-1)});  // (R, N)
+  return ops::matmul(ops::transpose(rows_a, 0, 1), rows_g);  // (K, N)
+}
+
+}  // namespace
+
 using autograd::grads;
 using autograd::record;
 using autograd::saved;
@@ -26,7 +42,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const bool ga = autograd::needs_grad(a), gb = autograd::needs_grad(b);
   return record("matmul", ops::matmul(a, b), {a, b}, [a = saved(a), b = saved(b), ga, gb](const Tensor& g) {
     return grads(ga ? ops::sum_to(ops::matmul(g, ops::transpose(b, -1, -2)), a.shape()) : Tensor(),
-                 gb ? ops::sum_to(ops::matmul(ops::transpose(a, -1, -2), g), b.shape()) : Tensor());
+                 gb ? shared_matrix_grad(a, b, g) : Tensor());
   });
 }
 

@@ -12,6 +12,8 @@
 #include "layers/attention/registry.h"
 #include "layers/loss.h"
 #include "layers/models/seq2seq.h"
+#include "layers/models/transformer.h"
+#include "layers/position/registry.h"
 #include "optim/clip.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
@@ -23,6 +25,7 @@ struct Corpus {
   data::TaskData task;
   std::unique_ptr<data::Tokenizer> source_tokenizer, target_tokenizer;
   data::Vocab source_vocab, target_vocab;
+  std::int64_t max_source_tokens = 0;
   std::int64_t max_target_tokens = 0;
 };
 
@@ -55,21 +58,64 @@ Corpus build_corpus(const TranslateConfig& c) {
   corpus.source_vocab = data::Vocab::build(data::sources_of(corpus.task.train), *corpus.source_tokenizer);
   corpus.target_vocab = data::Vocab::build(data::targets_of(corpus.task.train), *corpus.target_tokenizer);
   for (const auto* split : {&corpus.task.train, &corpus.task.validation, &corpus.task.test})
-    for (const auto& example : *split)
+    for (const auto& example : *split) {
+      corpus.max_source_tokens = std::max<std::int64_t>(
+          corpus.max_source_tokens, static_cast<std::int64_t>(corpus.source_tokenizer->tokenize(example.source).size()));
       corpus.max_target_tokens = std::max<std::int64_t>(
           corpus.max_target_tokens, static_cast<std::int64_t>(corpus.target_tokenizer->tokenize(example.target).size()));
+    }
   return corpus;
 }
 
-// Refuses an unknown model or attention name before any data is generated.
+TransformerConfig transformer_config(const TranslateConfig& c, std::int64_t src_vocab, std::int64_t tgt_vocab,
+                                     std::int64_t max_len) {
+  TransformerConfig m;
+  m.src_vocab = src_vocab;
+  m.tgt_vocab = tgt_vocab;
+  m.model_dim = c.d_model;
+  m.heads = c.heads;
+  m.kv_heads = c.kv_heads;
+  m.ff_dim = c.ff;
+  m.encoder_layers = c.layers;
+  m.decoder_layers = c.decoder_layers;
+  m.dropout = c.dropout;
+  m.norm_first = !c.post_norm;
+  m.encoder_attention = c.self_attention;
+  m.decoder_attention = c.decoder_attention;
+  m.cross_attention = c.cross_attention;
+  m.attention = c.knobs;
+  m.position = c.position;
+  m.max_len = max_len;
+  return m;
+}
+
+// Refuses an unknown model, attention or encoding name, and a variant in a
+// role it cannot fill, before any data is generated. c has its model defaults.
 void check_model_names(const TranslateConfig& c) {
-  HEED_CHECK(c.model == "rnn", "translate: unknown model '", c.model, "'; valid models: rnn");
-  const auto attentions = sequence_attention_names();
-  if (std::find(attentions.begin(), attentions.end(), c.attention) == attentions.end())
-    make_sequence_attention(c.attention, {});  // throws, listing the valid names
+  HEED_CHECK(c.model == "rnn" || c.model == "transformer", "translate: unknown model '", c.model,
+             "'; valid models: rnn, transformer");
+  HEED_CHECK(c.eval == "greedy" || c.eval == "teacher", "translate: unknown --eval '", c.eval,
+             "'; valid: greedy (decode), teacher (teacher-forced argmax)");
+  if (c.model == "rnn") {
+    const auto attentions = sequence_attention_names();
+    if (std::find(attentions.begin(), attentions.end(), c.attention) == attentions.end())
+      make_sequence_attention(c.attention, {});  // throws, listing the valid names
+    return;
+  }
+  for (const std::string* name : {&c.self_attention, &c.decoder_attention, &c.cross_attention})
+    check_transformer_attention_name(*name);
+  check_positional_encoding_name(c.position);
+  Generator gen(0);
+  Transformer probe(transformer_config(c, 4, 4, 64), gen);  // throws on sizes or pairings the variants refuse
 }
 
 std::shared_ptr<TranslationModel> build_model(const TranslateConfig& c, const Corpus& corpus, Generator& gen) {
+  if (c.model == "transformer") {
+    // Decoding feeds up to max_target_tokens + 2 positions to the decoder.
+    const std::int64_t max_len = std::max(corpus.max_source_tokens, corpus.max_target_tokens + 2);
+    return std::make_shared<Transformer>(
+        transformer_config(c, corpus.source_vocab.size(), corpus.target_vocab.size(), max_len), gen);
+  }
   Seq2SeqConfig m;
   m.src_vocab = corpus.source_vocab.size();
   m.tgt_vocab = corpus.target_vocab.size();
@@ -105,7 +151,20 @@ struct Evaluation {
   double bleu = 0;
 };
 
-Evaluation evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len) {
+// Teacher-forced predictions: the argmax at each real target position (B, T)
+// -> rows cut to their real length, <eos> included. All of a row right means
+// the model would produce the whole target, <eos> and all, one step at a time
+// from the right prefixes: what greedy decoding scores, without its T passes.
+std::vector<Ids> teacher_forced_rows(const Tensor& logits, const Tensor& tgt_mask) {
+  std::vector<Ids> rows = rows_of(ops::argmax(logits, -1));
+  const std::vector<double> real = ops::sum(tgt_mask, {1}).to_vector<double>();
+  for (std::size_t b = 0; b < rows.size(); ++b) rows[b].resize(static_cast<std::size_t>(real[b]));
+  return rows;
+}
+
+// eval: "greedy" decodes (or beam-searches when beam > 1); "teacher" scores teacher-forced argmax.
+Evaluation evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len,
+                    const std::string& eval) {
   NoGradGuard no_grad;
   model.eval();
   Evaluation result;
@@ -116,9 +175,14 @@ Evaluation evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64
     const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
     loss_sum += cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, 0.0, Reduction::Sum).item();
     token_count += ops::sum(batch.tgt_mask).item();
-    const Translation decoded = beam > 1 ? model.beam_search(batch.src, batch.src_lengths, beam, max_len)
-                                         : model.greedy_decode(batch.src, batch.src_lengths, batch.src_mask, max_len);
-    const auto predicted = rows_of(decoded.tokens);
+    std::vector<Ids> predicted;
+    if (eval == "teacher") {
+      predicted = teacher_forced_rows(out.logits, batch.tgt_mask);
+    } else {
+      const Translation decoded = beam > 1 ? model.beam_search(batch.src, batch.src_lengths, beam, max_len)
+                                           : model.greedy_decode(batch.src, batch.src_lengths, batch.src_mask, max_len);
+      predicted = rows_of(decoded.tokens);
+    }
     const auto wanted = rows_of(batch.tgt_out);
     for (std::size_t b = 0; b < predicted.size(); ++b) {
       predictions.push_back(strip_at_eos(predicted[b]));
@@ -206,11 +270,19 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
 
 Json config_json(const TranslateConfig& c) {
   const TrainOptions& t = c.train;
+  const TransformerAttentionConfig& k = c.knobs;
   return {{"driver", "translate"}, {"task", c.task}, {"tsv", c.tsv_path}, {"tokenizer", c.tokenizer},
           {"train_size", c.train_size}, {"valid_size", c.valid_size}, {"test_size", c.test_size},
           {"min_len", c.min_len}, {"max_len", c.max_len}, {"model", c.model}, {"cell", c.cell},
           {"embed", c.embed_dim}, {"hidden", c.hidden}, {"layers", c.layers}, {"bidirectional", c.bidirectional},
           {"attention", c.attention}, {"dropout", c.dropout}, {"label_smoothing", c.label_smoothing},
+          {"d_model", c.d_model}, {"heads", c.heads}, {"kv_heads", c.kv_heads}, {"ff", c.ff},
+          {"decoder_layers", c.decoder_layers}, {"self_attention", c.self_attention},
+          {"decoder_attention", c.decoder_attention}, {"cross_attention", c.cross_attention},
+          {"position", c.position}, {"post_norm", c.post_norm}, {"window", k.window}, {"block", k.block},
+          {"summary", k.summary}, {"global_tokens", k.global_tokens}, {"features", k.features},
+          {"redraw_every", k.redraw_every}, {"projected_len", k.projected_len}, {"landmarks", k.landmarks},
+          {"buckets", k.buckets}, {"chunk", k.chunk}, {"tile", k.tile}, {"eval", c.eval},
           {"beam", c.beam}, {"samples", c.samples}, {"steps", t.steps}, {"epochs", t.epochs},
           {"batch", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay},
           {"momentum", t.momentum}, {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
@@ -242,6 +314,30 @@ TranslateConfig translate_config_from_json(const Json& j) {
   c.attention = j.at("attention");
   c.dropout = j.at("dropout");
   c.label_smoothing = j.at("label_smoothing");
+  // Keys added with the Transformer: a config.json written before them reads with their defaults.
+  c.d_model = j.value("d_model", c.d_model);
+  c.heads = j.value("heads", c.heads);
+  c.kv_heads = j.value("kv_heads", c.kv_heads);
+  c.ff = j.value("ff", c.ff);
+  c.decoder_layers = j.value("decoder_layers", c.decoder_layers);
+  c.self_attention = j.value("self_attention", c.self_attention);
+  c.decoder_attention = j.value("decoder_attention", c.decoder_attention);
+  c.cross_attention = j.value("cross_attention", c.cross_attention);
+  c.position = j.value("position", c.position);
+  c.post_norm = j.value("post_norm", c.post_norm);
+  TransformerAttentionConfig& k = c.knobs;
+  k.window = j.value("window", k.window);
+  k.block = j.value("block", k.block);
+  k.summary = j.value("summary", k.summary);
+  k.global_tokens = j.value("global_tokens", k.global_tokens);
+  k.features = j.value("features", k.features);
+  k.redraw_every = j.value("redraw_every", k.redraw_every);
+  k.projected_len = j.value("projected_len", k.projected_len);
+  k.landmarks = j.value("landmarks", k.landmarks);
+  k.buckets = j.value("buckets", k.buckets);
+  k.chunk = j.value("chunk", k.chunk);
+  k.tile = j.value("tile", k.tile);
+  c.eval = j.value("eval", c.eval);
   c.beam = j.at("beam");
   c.samples = j.at("samples");
   t.steps = j.at("steps");
@@ -262,11 +358,25 @@ TranslateConfig translate_config_from_json(const Json& j) {
   return c;
 }
 
-std::string default_run_name(const TranslateConfig& c) {
-  return c.task + "-" + c.model + "-" + c.attention + "-s" + std::to_string(c.train.seed);
+TranslateConfig with_model_defaults(TranslateConfig c) {
+  const bool transformer = c.model == "transformer";
+  if (c.layers <= 0) c.layers = transformer ? 2 : 1;
+  if (c.attention.empty()) c.attention = transformer ? "mha" : "additive";
+  if (!transformer) return c;
+  if (c.decoder_layers <= 0) c.decoder_layers = c.layers;
+  for (std::string* role : {&c.self_attention, &c.decoder_attention, &c.cross_attention})
+    if (role->empty()) *role = c.attention;
+  return c;
 }
 
-Json run_translate(const TranslateConfig& config) {
+std::string default_run_name(const TranslateConfig& config) {
+  const TranslateConfig c = with_model_defaults(config);
+  const std::string position = c.model == "transformer" ? "-" + c.position : "";
+  return c.task + "-" + c.model + "-" + c.attention + position + "-s" + std::to_string(c.train.seed);
+}
+
+Json run_translate(const TranslateConfig& requested) {
+  const TranslateConfig config = with_model_defaults(requested);
   const TrainOptions& opt = config.train;
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);
@@ -294,7 +404,8 @@ Json run_translate(const TranslateConfig& config) {
   const std::int64_t max_decode = corpus.max_target_tokens + 2;
 
   auto optimizer = make_optimizer(model.parameters(), opt);
-  auto schedule = make_schedule(opt, total_steps, static_cast<double>(config.hidden));
+  auto schedule = make_schedule(opt, total_steps,
+                                static_cast<double>(config.model == "transformer" ? config.d_model : config.hidden));
 
   std::int64_t step = 0;
   double best_valid_exact = 0;
@@ -365,7 +476,7 @@ Json run_translate(const TranslateConfig& config) {
     progress.update(step, train_loader.epoch(), loss_value, counted > 0 ? correct / counted : 0);
 
     if (step % eval_every == 0 || step == total_steps) {
-      const Evaluation valid = evaluate(model, valid_loader, 1, max_decode);
+      const Evaluation valid = evaluate(model, valid_loader, 1, max_decode, config.eval);
       best_valid_exact = std::max(best_valid_exact, valid.scores.exact_match());
       metrics.write({{"step", step}, {"epoch", train_loader.epoch()}, {"lr", optimizer->lr()},
                      {"train_loss", loss_sum / static_cast<double>(std::max<std::int64_t>(loss_steps, 1))},
@@ -394,6 +505,7 @@ Json run_translate(const TranslateConfig& config) {
                   {"task", config.task},
                   {"model", config.model},
                   {"attention", config.attention},
+                  {"eval", config.eval},
                   {"seed", opt.seed},
                   {"steps", step},
                   {"parameters", model.num_parameters()},
@@ -404,11 +516,17 @@ Json run_translate(const TranslateConfig& config) {
                   {"peak_mb", peak_memory_mb()},
                   {"peak_rss_mb", peak_resident_mb()},
                   {"best_valid_exact_match", best_valid_exact}};
+  if (config.model == "transformer") {
+    summary["self_attention"] = config.self_attention;
+    summary["decoder_attention"] = config.decoder_attention;
+    summary["cross_attention"] = config.cross_attention;
+    summary["position"] = config.position;
+  }
   if (stopped_early) {
     summary["stopped_at_step"] = step;
     return summary;
   }
-  const Evaluation test = evaluate(model, test_loader, config.beam, max_decode);
+  const Evaluation test = evaluate(model, test_loader, config.beam, max_decode, config.eval);
   summary["test_exact_match"] = test.scores.exact_match();
   summary["test_token_accuracy"] = test.scores.token_accuracy();
   summary["test_loss"] = test.loss;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "experiments/lib/run.h"
+#include "layers/attention/transformer_attention.h"
 
 namespace heed::experiments {
 
@@ -26,19 +27,33 @@ struct TranslateConfig {
   std::int64_t test_size = 0;
   std::int64_t min_len = 0;         // 0: the task's default
   std::int64_t max_len = 0;
-  // The model.
-  std::string model = "rnn";
+  // The model. Fields that are 0 or "" take the model's default (with_model_defaults).
+  std::string model = "rnn";        // rnn or transformer
+  std::int64_t layers = 0;          // encoder layers (0: 1 for rnn, 2 for transformer)
+  std::string attention;            // "": additive for rnn, mha for transformer
+  double dropout = 0.0;
+  double label_smoothing = 0.0;
+  // The RNN encoder-decoder.
   std::string cell = "gru";
   std::int64_t embed_dim = 64;
   std::int64_t hidden = 128;
-  std::int64_t layers = 1;
   bool bidirectional = true;
-  std::string attention = "additive";
-  double dropout = 0.0;
-  double label_smoothing = 0.0;
+  // The Transformer.
+  std::int64_t d_model = 128;
+  std::int64_t heads = 4;
+  std::int64_t kv_heads = 0;        // gqa's K/V heads (0: heads / 2)
+  std::int64_t ff = 512;
+  std::int64_t decoder_layers = 0;  // 0: as many as the encoder
+  std::string self_attention;       // encoder self-attention ("": attention)
+  std::string decoder_attention;    // decoder self-attention ("": attention)
+  std::string cross_attention;      // "": attention
+  std::string position = "sinusoidal";
+  bool post_norm = false;           // post-LayerNorm layers instead of pre-LayerNorm
+  TransformerAttentionConfig knobs; // window, block, summary, ... (the sizes come from above)
   // Decoding and reporting.
   std::int64_t beam = 1;            // 1: greedy
   std::int64_t samples = 3;         // test sentences printed with their attention
+  std::string eval = "greedy";      // greedy: decode the validation/test splits; teacher: teacher-forced argmax
 };
 
 // Runs the experiment; returns the summary also written to summary.json.
@@ -48,7 +63,12 @@ Json run_translate(const TranslateConfig& config);
 Json translate_config_to_json(const TranslateConfig& config);
 TranslateConfig translate_config_from_json(const Json& json);
 
-// A name for the run folder when none is given: <task>-<model>-<attention>-s<seed>.
+// The model-specific defaults filled in: layers, attention names, and the
+// Transformer's decoder layers and per-role attention names.
+TranslateConfig with_model_defaults(TranslateConfig config);
+
+// A name for the run folder when none is given: <task>-<model>-<attention>-s<seed>,
+// and <task>-transformer-<attention>-<position>-s<seed> for the Transformer.
 std::string default_run_name(const TranslateConfig& config);
 
 }  // namespace heed::experiments

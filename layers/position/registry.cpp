@@ -6,6 +6,7 @@
 #include "layers/position/none.h"
 #include "layers/position/rope.h"
 #include "layers/position/shaw.h"
+#include "layers/position/sinusoidal.h"
 #include "layers/position/t5.h"
 
 namespace heed {
@@ -25,6 +26,7 @@ PositionalEncodingFactory factory_of() {
 std::vector<Registry::Entry> builtin_encodings() {
   return {
       {"none", "no positional encoding (P1)", factory_of<NoPosition>()},
+      {"sinusoidal", "fixed sin/cos waves added to the embeddings, Vaswani 2017 (P2)", factory_of<SinusoidalPosition>()},
       {"learned", "a trained (max_len, D) table added to the embeddings (P3)", factory_of<LearnedPosition>()},
       {"shaw", "clipped j - i, learned key and value tables (P4, Shaw 2018)", factory_of<ShawRelativePosition>()},
       {"t5", "one learned bias per head and distance bucket (P5, Raffel 2020)", factory_of<T5RelativeBias>()},

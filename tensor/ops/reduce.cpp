@@ -175,6 +175,12 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
                "); expected a shape that broadcasts to ", shape_str(t.shape()));
     if (want != have) dims.push_back(static_cast<std::int64_t>(d));
   }
+  if (dims.size() == lead && !shape.empty() && is_floating(t.dtype()) && t.is_contiguous()) {
+    // Only leading dims are summed (a bias's gradient, (B, T, N) -> (N)): ones (1, R) @ t (R, N)
+    // reads t where it lies, while the row reduction would first copy it transposed to (N, R).
+    const std::int64_t cols = numel_of(shape), rows = t.numel() / cols;
+    return reshape(matmul(ones({1, rows}, t.dtype(), t.device()), reshape(t, {rows, cols})), shape);
+  }
   // dims is not empty (the shapes differ), so this never falls back to "every dim".
   return reshape(sum(t, dims, /*keepdim=*/true), shape);
 }

@@ -42,6 +42,12 @@ TEST_CASE("gradcheck: matmul in every rank combination", "[gradcheck][matmul]") 
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {m, n});
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {batch, n});
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {batch, bcast});
+  // A shared 2-D right operand takes its gradient as one product over the folded rows, also
+  // from a left operand whose batch dims do not fold (transposed) or are many.
+  REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0].transpose(0, 1), in[1]); },
+                    {random_input({3, 2, 4}, 49), n});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1].transpose(0, 1)); },
+                    {random_input({2, 2, 3, 4}, 50), random_input({2, 4}, 40)});
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0].transpose(0, 1), in[1].transpose(0, 1)); },
                     {random_input({4, 3}, 47), random_input({2, 4}, 48)});
 }

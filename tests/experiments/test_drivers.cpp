@@ -116,6 +116,90 @@ TEST_CASE("translate refuses bad input before training", "[experiments][errors]"
   REQUIRE_THROWS_WITH(run_translate(tiny_translate(dir.path().string(), "kept")), Catch::Contains("--overwrite"));
 }
 
+TEST_CASE("translate trains a small transformer, scores by decoding or teacher forcing, and resumes",
+          "[experiments][transformer-model]") {
+  test::TempDir dir;
+  TranslateConfig c = tiny_translate(dir.path().string(), "tfm");
+  c.model = "transformer";
+  c.d_model = 32;
+  c.heads = 2;
+  c.ff = 64;
+  c.layers = 1;
+  c.train.steps = 200;
+  c.train.eval_every = 50;
+  c.train.lr = 0.005;
+  c.cross_attention = "gqa";
+  c.knobs.window = 5;
+  c.eval = "teacher";
+  const Json summary = run_translate(c);
+  REQUIRE(summary["attention"] == "mha");  // the model's default, given to the roles left empty
+  REQUIRE(summary["self_attention"] == "mha");
+  REQUIRE(summary["cross_attention"] == "gqa");
+  REQUIRE(summary["position"] == "sinusoidal");
+  REQUIRE(summary["eval"] == "teacher");
+  const auto rows = read_csv(dir.path() / "tfm" / "metrics.csv");
+  REQUIRE(rows.size() == 5);  // header + evaluations at steps 50, 100, 150, 200
+  REQUIRE(column(rows, 4, "train_loss") < 0.5 * column(rows, 1, "train_loss"));
+  REQUIRE(summary["test_exact_match"].get<double>() > 0.05);
+
+  // config.json holds the resolved Transformer settings, and reads back into the same run.
+  std::ifstream in(dir.path() / "tfm" / "config.json");
+  const TranslateConfig saved = translate_config_from_json(Json::parse(in));
+  REQUIRE(saved.model == "transformer");
+  REQUIRE(saved.d_model == 32);
+  REQUIRE(saved.layers == 1);
+  REQUIRE(saved.decoder_layers == 1);
+  REQUIRE(saved.decoder_attention == "mha");
+  REQUIRE(saved.cross_attention == "gqa");
+  REQUIRE(saved.knobs.window == 5);
+  REQUIRE(saved.eval == "teacher");
+  REQUIRE(translate_config_to_json(saved) == translate_config_to_json(with_model_defaults(c)));
+
+  // Stopped and resumed, it ends where the uninterrupted run did.
+  TranslateConfig first = c;
+  first.train.name = "tfm-split";
+  first.train.stop_after = 100;
+  REQUIRE(run_translate(first)["stopped_at_step"] == 100);
+  TranslateConfig second = first;
+  second.train.stop_after = 0;
+  second.train.resume = true;
+  const Json resumed = run_translate(second);
+  REQUIRE(resumed["test_loss"] == summary["test_loss"]);
+  REQUIRE(resumed["test_exact_match"] == summary["test_exact_match"]);
+
+  // Greedy decoding gets a sentence exactly right if and only if every teacher-forced argmax
+  // is right (each step then sees the right prefix), so the same training scored by decoding
+  // (the default) gives the same exact match.
+  TranslateConfig greedy = c;
+  greedy.train.name = "tfm-greedy";
+  greedy.eval = "greedy";
+  const Json decoded = run_translate(greedy);
+  REQUIRE(decoded["eval"] == "greedy");
+  REQUIRE(decoded["test_exact_match"] == summary["test_exact_match"]);
+  REQUIRE(decoded["test_loss"] == summary["test_loss"]);
+}
+
+TEST_CASE("translate refuses unknown transformer names before training", "[experiments][errors][transformer-model]") {
+  test::TempDir dir;
+  TranslateConfig c = tiny_translate(dir.path().string(), "bad");
+  c.model = "transformer";
+  c.position = "telepathy";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("telepathy") && Catch::Contains("sinusoidal"));
+  c.position = "sinusoidal";
+  c.decoder_attention = "telepathy";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("telepathy") && Catch::Contains("mha"));
+  c.decoder_attention = "";
+  c.heads = 5;
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("multiple of heads"));
+  c.heads = 4;
+  c.model = "lstm-transformer";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("rnn, transformer"));
+  c.model = "transformer";
+  c.eval = "vibes";
+  REQUIRE_THROWS_WITH(run_translate(c), Catch::Contains("vibes") && Catch::Contains("teacher"));
+  REQUIRE_FALSE(std::filesystem::exists(dir.path() / "bad"));  // refused before the run folder exists
+}
+
 TEST_CASE("classify trains a small CNN and reports accuracy and a confusion matrix", "[experiments]") {
   test::TempDir dir;
   ClassifyConfig c;

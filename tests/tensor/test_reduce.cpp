@@ -283,6 +283,17 @@ TEST_CASE("sum_to undoes broadcasting", "[reduce]") {
   CHECK(dropped.shape() == Shape{2});
   require_values(dropped, {7, 8});
 
+  // Leading dims of a contiguous tensor (summed as one product with a row of ones) and of a
+  // transposed one (summed by rows) both agree with sum over those dims.
+  Generator gen(3);
+  const Tensor big = uniform({5, 7, 6}, -1, 1, gen, DType::Float64);
+  const std::vector<double> expected = ops::sum(big, {0, 1}).to_vector<double>();
+  const std::vector<double> got = ops::sum_to(big, {6}).to_vector<double>();
+  for (std::size_t i = 0; i < expected.size(); ++i) CHECK(got[i] == Approx(expected[i]).epsilon(1e-12));
+  const Tensor transposed = ops::transpose(big, 0, 1);  // (7, 5, 6), not contiguous
+  const std::vector<double> got_transposed = ops::sum_to(transposed, {6}).to_vector<double>();
+  for (std::size_t i = 0; i < expected.size(); ++i) CHECK(got_transposed[i] == Approx(expected[i]).epsilon(1e-12));
+
   // Already the right shape: the very same tensor comes back.
   const Tensor same = ops::sum_to(x, {2, 3});
   CHECK(same.impl_ptr() == x.impl_ptr());
