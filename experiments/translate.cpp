@@ -51,7 +51,10 @@ int main(int argc, char** argv) {
       ("cell", "gru or lstm", cxxopts::value(c.cell)->default_value("gru"))
       ("embed", "embedding size", cxxopts::value(c.embed_dim)->default_value("64"))
       ("hidden", "hidden size", cxxopts::value(c.hidden)->default_value("128"))
-      ("bidirectional", "bidirectional encoder", cxxopts::value(c.bidirectional)->default_value("true"));
+      ("bidirectional", "bidirectional encoder (--bidirectional=false for one direction)", cxxopts::value(c.bidirectional)->default_value("true"))
+      ("local-window", "local-m, local-p: half width D of the window of keys", cxxopts::value(c.local_window)->default_value("3"))
+      ("hard-estimator", "hard: reinforce (with a moving-average baseline) or gumbel (straight-through)", cxxopts::value(c.hard_estimator)->default_value("reinforce"))
+      ("gumbel-temperature", "hard with gumbel: the temperature tau", cxxopts::value(c.gumbel_temperature)->default_value("1"));
     options.add_options("Transformer model (--model transformer)")
       ("d-model", "model width D", cxxopts::value(c.d_model)->default_value("128"))
       ("heads", "attention heads (D must divide by it)", cxxopts::value(c.heads)->default_value("4"))

@@ -123,6 +123,9 @@ std::shared_ptr<TranslationModel> build_model(const TranslateConfig& c, const Co
   m.hidden = c.hidden;
   m.cell = c.cell;
   m.bidirectional = c.bidirectional;
+  m.attention_window = c.local_window;
+  m.hard_estimator = c.hard_estimator;
+  m.gumbel_temperature = c.gumbel_temperature;
   m.encoder_layers = c.layers;
   m.attention = c.attention;
   m.dropout = c.dropout;
@@ -275,6 +278,8 @@ Json config_json(const TranslateConfig& c) {
           {"train_size", c.train_size}, {"valid_size", c.valid_size}, {"test_size", c.test_size},
           {"min_len", c.min_len}, {"max_len", c.max_len}, {"model", c.model}, {"cell", c.cell},
           {"embed", c.embed_dim}, {"hidden", c.hidden}, {"layers", c.layers}, {"bidirectional", c.bidirectional},
+          {"local_window", c.local_window}, {"hard_estimator", c.hard_estimator},
+          {"gumbel_temperature", c.gumbel_temperature},
           {"attention", c.attention}, {"dropout", c.dropout}, {"label_smoothing", c.label_smoothing},
           {"d_model", c.d_model}, {"heads", c.heads}, {"kv_heads", c.kv_heads}, {"ff", c.ff},
           {"decoder_layers", c.decoder_layers}, {"self_attention", c.self_attention},
@@ -311,6 +316,9 @@ TranslateConfig translate_config_from_json(const Json& j) {
   c.hidden = j.at("hidden");
   c.layers = j.at("layers");
   c.bidirectional = j.at("bidirectional");
+  c.local_window = j.value("local_window", c.local_window);
+  c.hard_estimator = j.value("hard_estimator", c.hard_estimator);
+  c.gumbel_temperature = j.value("gumbel_temperature", c.gumbel_temperature);
   c.attention = j.at("attention");
   c.dropout = j.at("dropout");
   c.label_smoothing = j.at("label_smoothing");

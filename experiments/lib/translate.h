@@ -38,6 +38,9 @@ struct TranslateConfig {
   std::int64_t embed_dim = 64;
   std::int64_t hidden = 128;
   bool bidirectional = true;
+  std::int64_t local_window = 3;    // local-m, local-p: the window's half width D
+  std::string hard_estimator = "reinforce";  // hard: reinforce or gumbel (straight-through)
+  double gumbel_temperature = 1.0;  // hard with gumbel: tau
   // The Transformer.
   std::int64_t d_model = 128;
   std::int64_t heads = 4;
