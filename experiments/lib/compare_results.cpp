@@ -67,7 +67,8 @@ std::vector<ResultGroup> group_results(const SweepResults& results) {
     auto group = std::find_if(groups.begin(), groups.end(), [&](const ResultGroup& g) { return g.length == r.length; });
     if (group == groups.end()) group = groups.insert(groups.end(), ResultGroup{r.length, {}});
     auto& variants = group->variants;
-    auto stats = std::find_if(variants.begin(), variants.end(), [&](const VariantStats& v) { return v.label == r.label(); });
+    auto stats =
+        std::find_if(variants.begin(), variants.end(), [&](const VariantStats& v) { return v.label == r.label(); });
     if (stats == variants.end()) {
       VariantStats fresh;
       fresh.label = r.label();
@@ -184,12 +185,13 @@ std::string machine_description(const SweepResults& results) {
 void write_results_csv(const SweepResults& results, const fs::path& file) {
   std::ofstream out(file);
   HEED_CHECK(out.good(), "compare: cannot write ", file.string());
-  out << "run,task,model,variant,position,length,seed,status,error,metric,test_metric,best_valid_metric,"
+  out << "run,task,model,variant,position,length,seed,status,exit,error,metric,test_metric,best_valid_metric,"
          "ms_per_step,peak_mb,parameters,wall_s,steps\n";
   for (const RunRecord& r : results.runs) {
     out << csv_field(r.name) << "," << results.task << "," << results.model << "," << csv_field(r.variant) << ","
         << csv_field(r.position) << "," << (r.length > 0 ? std::to_string(r.length) : "") << "," << r.seed << ","
-        << (r.ok ? "ok" : "failed") << "," << csv_field(r.error) << "," << results.metric << ","
+        << (r.ok ? "ok" : "failed") << "," << csv_field(r.exit) << "," << csv_field(r.error) << ","
+        << results.metric << ","
         << csv_number(r.test_metric) << "," << csv_number(r.best_valid_metric) << "," << csv_number(r.ms_per_step)
         << "," << csv_number(r.peak_mb) << "," << (r.ok ? std::to_string(r.parameters) : "") << ","
         << csv_number(r.wall_s) << "," << (r.ok ? std::to_string(r.steps) : "") << "\n";

@@ -27,6 +27,7 @@ struct RunRecord {
   std::int64_t length = 0;  // 0: the task's default
   std::uint64_t seed = 0;
   bool ok = false;
+  std::string exit;         // how the process ended: "exit status 0", "killed by signal 9 (...)"
   std::string error;        // why it failed: the driver's last error line, or how it ended
   double test_metric = kMissing;
   double best_valid_metric = kMissing;

@@ -87,21 +87,29 @@ class SweepProgress {
   std::string name_;
 };
 
-// The commit of the checkout the drivers were built in (build/bin sits in it),
-// else of the current folder; "unknown" outside a checkout.
-std::string heed_commit(const fs::path& bin_dir) {
+// The first line `git -C <folder> <command>` prints, or "" outside a checkout.
+std::string git_line(const fs::path& folder, const std::string& command) {
   std::string quoted = "'";
-  for (char c : bin_dir.string()) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  quoted += "'";
-  FILE* pipe = popen(("git -C " + quoted + " rev-parse --short HEAD 2>/dev/null").c_str(), "r");
-  std::string commit;
+  for (char c : folder.string()) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  FILE* pipe = popen(("git -C " + quoted + "' " + command + " 2>/dev/null").c_str(), "r");
+  std::string line;
   if (pipe) {
-    char buffer[64] = {0};
-    if (std::fgets(buffer, sizeof buffer, pipe)) commit = buffer;
+    char buffer[256] = {0};
+    if (std::fgets(buffer, sizeof buffer, pipe)) line = buffer;
     pclose(pipe);
   }
-  while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) commit.pop_back();
-  return commit.empty() ? current_git_commit() : commit;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+// The commit of the checkout the drivers were built in (build/bin sits in it),
+// else of the current folder; "unknown" outside a checkout. Uncommitted
+// changes to tracked files are named, since the numbers may come from them.
+std::string heed_commit(const fs::path& bin_dir) {
+  const std::string commit = git_line(bin_dir, "rev-parse --short HEAD");
+  if (commit.empty()) return current_git_commit();
+  const bool changed = !git_line(bin_dir, "status --porcelain --untracked-files=no").empty();
+  return changed ? commit + " (with uncommitted changes)" : commit;
 }
 
 RunRecord run_one(const SweepPlan& plan, const PlannedRun& run, const SweepResults& results,
@@ -121,6 +129,7 @@ RunRecord run_one(const SweepPlan& plan, const PlannedRun& run, const SweepResul
   fs::create_directories(record.dir);
   fs::rename(log, record.dir / "log.txt");
   record.wall_s = exit.seconds;
+  record.exit = exit.describe();
   if (exit.ok()) {
     // The driver's one-line JSON summary on stdout; its summary.json holds the same.
     Json summary = Json::parse(last_line_of(out), nullptr, /*allow_exceptions=*/false);
@@ -128,7 +137,8 @@ RunRecord run_one(const SweepPlan& plan, const PlannedRun& run, const SweepResul
       std::ifstream saved(record.dir / "summary.json");
       summary = saved ? Json::parse(saved, nullptr, /*allow_exceptions=*/false) : Json();
     }
-    const std::string best_key = results.metric == "test_exact_match" ? "best_valid_exact_match" : "best_valid_accuracy";
+    const std::string best_key =
+        results.metric == "test_exact_match" ? "best_valid_exact_match" : "best_valid_accuracy";
     record.ok = read_run_summary(record, summary, results.metric, best_key);
   } else {
     const std::string last = last_line_of(record.dir / "log.txt");

@@ -147,7 +147,8 @@ std::string attention_html(const SweepResults& results, const ResultGroup& group
     }
     out << "<p>run <code>" << escape(run->name) << "</code></p>\n<div class=\"maps\">\n";
     for (std::size_t i = 0; i < samples.size() && i < kSamplesShown; ++i)
-      out << (results.driver == "documents" ? document_sample(samples[i], i + 1) : translation_sample(samples[i], i + 1));
+      out << (results.driver == "documents" ? document_sample(samples[i], i + 1)
+                                            : translation_sample(samples[i], i + 1));
     out << "</div>\n";
   }
   out << "</section>\n";

@@ -98,7 +98,8 @@ std::string figure(const std::string& svg_text, const std::string& caption) {
   return "<figure>\n" + svg_text + "<figcaption>" + escape(caption) + "</figcaption>\n</figure>\n";
 }
 
-std::string group_charts(const SweepResults& results, const ResultGroup& group, const std::vector<std::string>& labels) {
+std::string group_charts(const SweepResults& results, const ResultGroup& group,
+                         const std::vector<std::string>& labels) {
   const std::string metric = metric_title(results.metric);
   const std::string where = group.length > 0 ? " (length " + std::to_string(group.length) + ")" : "";
   const std::string per = results.driver == "translate" ? "nats per target token" : "nats per example";

@@ -60,7 +60,8 @@ std::string unbalanced_tags(const std::string& html) {
     const std::string name = (*it)[2];
     if ((*it)[3] == "/" || std::find(void_elements.begin(), void_elements.end(), name) != void_elements.end()) continue;
     if ((*it)[1] == "/") {
-      if (open.empty() || open.back() != name) return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
+      if (open.empty() || open.back() != name)
+        return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
       open.pop_back();
     } else {
       open.push_back(name);
@@ -265,6 +266,8 @@ TEST_CASE("compare reports a failing run and still writes its report", "[compare
   REQUIRE(cell(rows, 1, "status") == "ok");
   REQUIRE(cell(rows, 2, "run") == "additive-L20000-s0");
   REQUIRE(cell(rows, 2, "status") == "failed");
+  REQUIRE(cell(rows, 2, "exit") == "exit status 1");
+  REQUIRE(cell(rows, 1, "exit") == "exit status 0");
   REQUIRE(cell(rows, 2, "error").find("lengths [20000, 20000] are invalid") != std::string::npos);
   REQUIRE(cell(rows, 2, "test_metric").empty());
   REQUIRE(fs::exists(root / "runs" / "additive-L20000-s0" / "log.txt"));
