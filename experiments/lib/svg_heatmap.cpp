@@ -83,8 +83,11 @@ std::string heatmap(const Heatmap& map, std::size_t max_cells) {
                                              : 16) : 0);
   const double grid_w = cell * static_cast<double>(p.columns), grid_h = cell * static_cast<double>(p.rows);
   const double title_w = 7.0 * static_cast<double>(map.title.size()) + 8;
+  // The row caption, turned upright, needs about 7 px per letter: short grids get room below.
+  const double caption_half = 3.5 * static_cast<double>(map.row_axis.size() + 2);
+  const double caption_y = map.row_axis.empty() ? 0 : std::max(top + grid_h / 2, top + caption_half - 6);
   const double width = std::max({left + grid_w + 8, left + (map.labels ? 180.0 : 0.0), title_w}),
-               height = top + grid_h + (map.labels ? 34 : 8);
+               height = std::max(top + grid_h + (map.labels ? 34 : 8), caption_y + caption_half + 4);
 
   std::ostringstream out;
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width) << "\" height=\"" << num(height)
@@ -95,8 +98,8 @@ std::string heatmap(const Heatmap& map, std::size_t max_cells) {
     out << "<text x=\"" << num(left + grid_w / 2) << "\" y=\"34\" text-anchor=\"middle\">"
         << escape(map.column_axis + (pooled ? " (block means)" : "")) << " \u2192</text>\n";
   if (!map.row_axis.empty())
-    out << "<text x=\"12\" y=\"" << num(top + grid_h / 2) << "\" text-anchor=\"middle\" transform=\"rotate(-90 12 "
-        << num(top + grid_h / 2) << ")\">" << escape(map.row_axis) << " \u2192</text>\n";
+    out << "<text x=\"12\" y=\"" << num(caption_y) << "\" text-anchor=\"middle\" transform=\"rotate(-90 12 "
+        << num(caption_y) << ")\">" << escape(map.row_axis) << " \u2192</text>\n";
   if (labels) {
     for (std::size_t c = 0; c < p.columns; ++c) {
       const double x = left + cell * (static_cast<double>(c) + 0.5);
