@@ -241,6 +241,9 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
   const std::int64_t out_len = decoded.tokens.size(1);
   const std::vector<double> all_weights =
       decoded.attention.defined() ? decoded.attention.to_vector<double>() : std::vector<double>{};
+  const std::vector<double> head_weights =  // (B, H, L, S) for multi-head models
+      decoded.attention_heads.defined() ? decoded.attention_heads.to_vector<double>() : std::vector<double>{};
+  const std::int64_t heads = decoded.attention_heads.defined() ? decoded.attention_heads.size(1) : 0;
   for (std::int64_t i = 0; i < count; ++i) {
     const Ids predicted = strip_at_eos(rows[i]);
     std::vector<std::string> source_tokens = corpus.source_tokenizer->tokenize(test[i].source);
@@ -257,6 +260,17 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
         for (std::int64_t j = 0; j < static_cast<std::int64_t>(source_tokens.size()); ++j)
           weights.push_back(all_weights[(i * out_len + static_cast<std::int64_t>(t)) * source_len + j]);
       sample["attention"] = weights;  // (output tokens) x (source tokens), row-major
+    }
+    if (heads > 0) {
+      Json per_head = Json::array();  // one (output tokens) x (source tokens) matrix per head
+      for (std::int64_t h = 0; h < heads; ++h) {
+        std::vector<double> head;
+        for (std::size_t t = 0; t < output_tokens.size(); ++t)
+          for (std::int64_t j = 0; j < static_cast<std::int64_t>(source_tokens.size()); ++j)
+            head.push_back(head_weights[((i * heads + h) * out_len + static_cast<std::int64_t>(t)) * source_len + j]);
+        per_head.push_back(head);
+      }
+      sample["attention_heads"] = per_head;
     }
     if (print) {
       *print << "  source:     " << test[i].source << "\n  target:     " << test[i].target

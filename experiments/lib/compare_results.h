@@ -1,0 +1,100 @@
+// The results of a comparison sweep (experiments/lib/compare.h): one record
+// per run, read from its summary.json; the per-variant statistics over seeds;
+// and the plain-text outputs, results.csv and report.md. report_html.h draws
+// the same numbers as an HTML page with charts.
+//
+// The test metric is test_exact_match for translate and test_accuracy for
+// classify and documents; "mean ± std" is over the seeds that finished, with
+// the sample standard deviation (divided by n - 1; shown without for one seed).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "experiments/lib/run.h"
+
+namespace heed::experiments {
+
+constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
+
+struct RunRecord {
+  std::string name;  // the run's folder name
+  std::string variant, position;
+  std::int64_t length = 0;  // 0: the task's default
+  std::uint64_t seed = 0;
+  bool ok = false;
+  std::string exit;         // how the process ended: "exit status 0", "killed by signal 9 (...)"
+  std::string error;        // why it failed: the driver's last error line, or how it ended
+  double test_metric = kMissing;
+  double best_valid_metric = kMissing;
+  double ms_per_step = kMissing;
+  double peak_mb = kMissing;
+  double wall_s = kMissing;  // the child process, start to exit
+  std::int64_t parameters = 0;
+  std::int64_t steps = 0;
+  std::string blas_kernels;
+  std::filesystem::path dir;  // the run folder
+
+  // "additive", or "mha + rope" when the sweep has positions.
+  std::string label() const { return position.empty() ? variant : variant + " + " + position; }
+};
+
+struct SweepResults {
+  std::string task, model, driver;
+  std::string metric;        // the summary's key: test_exact_match or test_accuracy
+  std::string valid_metric;  // its metrics.csv column: valid_exact_match or valid_accuracy
+  std::string command_line, commit, date;
+  std::filesystem::path root;
+  std::vector<RunRecord> runs;
+};
+
+// Fills the record's numbers from a run's JSON summary; false (with the error
+// set) when it is not a JSON object or lacks the test metric.
+bool read_run_summary(RunRecord& record, const Json& summary, const std::string& metric,
+                      const std::string& best_valid_key);
+
+struct MeanStd {
+  double mean = kMissing;
+  double std = kMissing;
+  std::size_t n = 0;
+};
+MeanStd mean_std(const std::vector<double>& values);  // NaN values are skipped
+
+// One variant (and position) at one length, over its seeds.
+struct VariantStats {
+  std::string label, variant, position;
+  MeanStd test_metric, best_valid_metric, ms_per_step, peak_mb, wall_s;
+  std::int64_t parameters = 0;
+  std::size_t runs = 0, failed = 0;
+  std::vector<const RunRecord*> records;  // in seed order
+};
+
+// The runs at one length (0: the task's default), one row per variant,
+// sorted by the test metric (best first; variants with no finished run last).
+struct ResultGroup {
+  std::int64_t length = 0;
+  std::vector<VariantStats> variants;
+};
+std::vector<ResultGroup> group_results(const SweepResults& results);
+
+// Every distinct variant label in sweep order: a stable colour per label.
+std::vector<std::string> sweep_labels(const SweepResults& results);
+
+// Metric names for people: "exact match", "accuracy".
+std::string metric_title(const std::string& metric);
+// "93.1 ± 1.2" in percent for metrics in [0, 1]; "93.1" for one seed; "–" when missing.
+std::string percent_mean_std(const MeanStd& value);
+std::string format_number(double value, int decimals);  // "–" when missing
+std::string group_title(const SweepResults& results, const ResultGroup& group);
+
+// The machine in one line: cores, CPU model, BLIS kernels seen in the summaries, GPU.
+std::string machine_description(const SweepResults& results);
+
+void write_results_csv(const SweepResults& results, const std::filesystem::path& file);
+void write_report_md(const SweepResults& results, const std::filesystem::path& file);
+
+}  // namespace heed::experiments

@@ -1,0 +1,158 @@
+// attention_html (report_html.h): what each variant looked at, from the
+// samples.json of its first finished run (the lowest seed), so every variant
+// is shown on the same test sentences.
+//
+//   translate samples: {"source", "target", "prediction", "source_tokens", "output_tokens",
+//                       "attention": (output x source) weights, row-major or nested,
+//                       "attention_heads": [one such matrix per head] (optional),
+//                       "attention_note": why there are no weights (optional)}
+//   documents samples: {"label_name", "prediction_name",
+//                       "sentences": [{"words", "word_weights", "weight", "key"}]}
+#include <fstream>
+#include <sstream>
+
+#include "experiments/lib/report_html.h"
+#include "experiments/lib/svg_charts.h"
+
+namespace heed::experiments {
+
+namespace fs = std::filesystem;
+using svg::escape;
+
+namespace {
+
+constexpr std::size_t kSamplesShown = 2;
+
+// A weight matrix saved flat (row-major) or as nested rows, as one flat vector.
+std::vector<double> flat_weights(const Json& matrix) {
+  std::vector<double> out;
+  for (const Json& item : matrix) {
+    if (item.is_array()) {
+      for (const Json& w : item) out.push_back(w.is_number() ? w.get<double>() : kMissing);
+    } else {
+      out.push_back(item.is_number() ? item.get<double>() : kMissing);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> strings(const Json& sample, const char* key) {
+  std::vector<std::string> out;
+  if (sample.contains(key))
+    for (const Json& s : sample[key]) out.push_back(s.is_string() ? s.get<std::string>() : s.dump());
+  return out;
+}
+
+Json read_samples(const RunRecord& run) {
+  std::ifstream in(run.dir / "samples.json");
+  if (!in) return Json();
+  const Json samples = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return samples.is_array() ? samples : Json();
+}
+
+std::string translation_sample(const Json& sample, std::size_t number) {
+  const auto source = strings(sample, "source_tokens");
+  const auto output = strings(sample, "output_tokens");
+  const std::string prediction = sample.value("prediction", "");
+  const std::string target = sample.value("target", "");
+  std::ostringstream out;
+  out << "<figure>\n<figcaption>sentence " << number << ": <code>" << escape(sample.value("source", ""))
+      << "</code> \u2192 <code>" << escape(prediction) << "</code> " << (prediction == target ? "(correct)" : "(wrong)")
+      << "; target <code>" << escape(target) << "</code></figcaption>\n";
+  svg::Heatmap map;
+  map.rows = output;
+  map.columns = source;
+  map.row_axis = "output tokens";
+  map.column_axis = "source tokens";
+  const std::size_t cells = source.size() * output.size();
+  const bool has_matrix = sample.contains("attention") && cells > 0;
+  if (has_matrix && (map.weights = flat_weights(sample["attention"])).size() == cells) {
+    map.title = sample.contains("attention_heads") ? "mean over heads" : "attention weights";
+    out << svg::heatmap(map);
+  } else if (has_matrix) {
+    out << "<p class=\"note\">the saved weights do not match the tokens (" << map.weights.size() << " for "
+        << output.size() << " x " << source.size() << ")</p>\n";
+  } else {
+    out << "<p class=\"note\">" << escape(sample.value("attention_note", "this variant forms no attention matrix"))
+        << "</p>\n";
+  }
+  if (sample.contains("attention_heads") && sample["attention_heads"].is_array()) {
+    out << "<div class=\"heads\">\n";
+    std::size_t head = 0;
+    for (const Json& weights : sample["attention_heads"]) {
+      svg::Heatmap small = map;
+      small.weights = flat_weights(weights);
+      small.title = "head " + std::to_string(head++);
+      small.cell = 7;
+      small.labels = false;
+      small.row_axis = small.column_axis = "";
+      if (small.weights.size() == cells) out << svg::heatmap(small);
+    }
+    out << "</div>\n";
+  }
+  out << "</figure>\n";
+  return out.str();
+}
+
+std::string text_colour(double weight) { return weight > 0.55 ? "#fff" : "#000"; }
+
+std::string document_sample(const Json& sample, std::size_t number) {
+  std::ostringstream out;
+  out << "<div class=\"doc\"><b>document " << number << "</b>: label " << escape(sample.value("label_name", "?"))
+      << ", predicted " << escape(sample.value("prediction_name", "?"))
+      << " (left: sentence weight; words shaded by word weight within their sentence; \u2605 key sentence)\n";
+  if (sample.contains("sentences"))
+    for (const Json& sentence : sample["sentences"]) {
+      const double weight = sentence.value("weight", 0.0);
+      out << "<div class=\"sentence\"><span class=\"sw\" style=\"background:" << svg::weight_colour(weight)
+          << ";color:" << text_colour(weight) << "\">" << (sentence.value("key", false) ? "\u2605 " : "")
+          << format_number(weight, 2) << "</span>";
+      const auto words = strings(sentence, "words");
+      const std::vector<double> weights = sentence.contains("word_weights") ? flat_weights(sentence["word_weights"])
+                                                                            : std::vector<double>{};
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const double w = i < weights.size() ? weights[i] : 0.0;
+        out << "<span class=\"word\" title=\"" << format_number(w, 3) << "\" style=\"background:"
+            << svg::weight_colour(w) << ";color:" << text_colour(w) << "\">" << escape(words[i]) << "</span>";
+      }
+      out << "</div>\n";
+    }
+  out << "</div>\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string attention_html(const SweepResults& results, const ResultGroup& group) {
+  if (results.driver == "classify") return "";  // the CNN has no attention to show
+  std::ostringstream out;
+  out << "<section>\n<h2>Attention on the first test " << (results.driver == "documents" ? "documents" : "sentences")
+      << (group.length > 0 ? " (length " + std::to_string(group.length) + ")" : "") << "</h2>\n";
+  for (const std::string& label : sweep_labels(results)) {
+    const auto v = std::find_if(group.variants.begin(), group.variants.end(),
+                                [&](const VariantStats& s) { return s.label == label; });
+    if (v == group.variants.end()) continue;
+    const RunRecord* run = nullptr;
+    for (const RunRecord* r : v->records)
+      if (r->ok && !run) run = r;
+    out << "<h3>" << escape(label) << "</h3>\n";
+    if (!run) {
+      out << "<p class=\"note\">no run of this variant finished</p>\n";
+      continue;
+    }
+    const Json samples = read_samples(*run);
+    if (samples.empty()) {
+      out << "<p class=\"note\">run " << escape(run->name) << " saved no samples (samples.json)</p>\n";
+      continue;
+    }
+    out << "<p>run <code>" << escape(run->name) << "</code></p>\n<div class=\"maps\">\n";
+    for (std::size_t i = 0; i < samples.size() && i < kSamplesShown; ++i)
+      out << (results.driver == "documents" ? document_sample(samples[i], i + 1)
+                                            : translation_sample(samples[i], i + 1));
+    out << "</div>\n";
+  }
+  out << "</section>\n";
+  return out.str();
+}
+
+}  // namespace heed::experiments

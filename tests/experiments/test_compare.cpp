@@ -1,0 +1,281 @@
+// The comparison driver: its flags, the names it refuses before running
+// anything, a tiny real sweep (child processes of the translate driver), a
+// sweep where some runs fail, and the statistics and HTML of its report.
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "data/temp_dir.h"
+#include "experiments/lib/compare.h"
+#include "experiments/lib/compare_results.h"
+#include "experiments/lib/report_html.h"
+#include "helpers.h"
+#include "layers/attention/registry.h"
+
+using namespace heed;
+using namespace heed::experiments;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// results.csv split into cells; quoted fields (with commas inside) kept whole.
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.emplace_back();
+      else cells.back() += c;
+    }
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& column) {
+  const auto& header = rows.front();
+  const auto at = static_cast<std::size_t>(std::find(header.begin(), header.end(), column) - header.begin());
+  REQUIRE(at < header.size());
+  return rows.at(row).at(at);
+}
+
+// Opening and closing tags balance (void elements and "<x .../>" close themselves);
+// returns the first problem, or "".
+std::string unbalanced_tags(const std::string& html) {
+  static const std::regex tag(R"(<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>)");
+  static const std::vector<std::string> void_elements = {"meta", "br", "img", "link", "hr", "input"};
+  std::vector<std::string> open;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[2];
+    if ((*it)[3] == "/" || std::find(void_elements.begin(), void_elements.end(), name) != void_elements.end()) continue;
+    if ((*it)[1] == "/") {
+      if (open.empty() || open.back() != name)
+        return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
+      open.pop_back();
+    } else {
+      open.push_back(name);
+    }
+  }
+  return open.empty() ? "" : "<" + open.back() + "> is never closed";
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+void require_well_formed(const std::string& html) {
+  INFO(unbalanced_tags(html));
+  REQUIRE(unbalanced_tags(html).empty());
+  REQUIRE(count_of(html, "<svg") == count_of(html, "</svg>"));
+  REQUIRE(count_of(html, "<table") == count_of(html, "</table>"));
+  // No coordinate or size is NaN or infinite.
+  static const std::regex bad_number(R"re(="[^"]*\b(nan|inf)\b)re", std::regex::icase);
+  REQUIRE_FALSE(std::regex_search(html, bad_number));
+}
+
+// A sweep of the translate driver on a small reverse task: a few steps per run.
+CompareOptions tiny_sweep(const fs::path& out, const std::string& name) {
+  CompareOptions c;
+  c.task = "reverse";
+  c.variants = {"none", "additive"};
+  c.seeds = 2;
+  c.name = name;
+  c.out_dir = out.string();
+  c.threads = 1;
+  c.quiet = true;
+  c.bin_dir = HEED_DRIVER_DIR;
+  c.command_line = "compare (test)";
+  c.passthrough = {"--train-size", "200", "--valid-size", "30", "--test-size", "30", "--steps", "6",
+                   "--eval-every", "3", "--embed", "8", "--hidden", "16", "--batch", "16", "--samples", "2"};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("compare parses its flags and keeps what follows -- for the runs", "[compare]") {
+  const char* argv[] = {"compare", "--task", "reverse", "--attention", "none, additive", "--seeds", "3",
+                        "--lengths", "8,16", "--name", "s", "--", "--epochs", "1", "--hidden", "64"};
+  const CompareCommand command = parse_compare_command(static_cast<int>(std::size(argv)), argv);
+  const CompareOptions& c = command.options;
+  REQUIRE_FALSE(command.help);
+  REQUIRE(c.task == "reverse");
+  REQUIRE(c.variants == std::vector<std::string>{"none", "additive"});
+  REQUIRE(c.seeds == 3);
+  REQUIRE(c.lengths == std::vector<std::int64_t>{8, 16});
+  REQUIRE(c.out_dir == "runs");
+  REQUIRE(c.passthrough == std::vector<std::string>{"--epochs", "1", "--hidden", "64"});
+  REQUIRE(split_list(" a,,b , c") == std::vector<std::string>{"a", "b", "c"});
+
+  const char* help[] = {"compare", "--help"};
+  const CompareCommand asked = parse_compare_command(2, help);
+  REQUIRE(asked.help);
+  REQUIRE(asked.help_text.find("--seeds") != std::string::npos);
+  REQUIRE(asked.help_text.find("(default: 1)") != std::string::npos);
+  const char* bad_length[] = {"compare", "--lengths", "8,x"};
+  REQUIRE_THROWS_WITH(parse_compare_command(3, bad_length), Catch::Contains("'x'"));
+}
+
+TEST_CASE("compare plans variants x positions x lengths x seeds", "[compare]") {
+  test::TempDir dir;
+  CompareOptions c = tiny_sweep(dir.path(), "plan");
+  c.lengths = {4, 8};
+  const SweepPlan plan = plan_sweep(c);
+  REQUIRE(plan.driver == "translate");
+  REQUIRE(plan.model == "rnn");
+  REQUIRE(plan.runs.size() == 8);
+  REQUIRE(plan.runs[0].name == "none-L4-s0");
+  REQUIRE(plan.runs[3].name == "additive-L4-s1");
+  REQUIRE(plan.runs[7].name == "additive-L8-s1");
+  const auto& args = plan.runs[7].args;
+  const auto has = [&](const std::string& flag, const std::string& value) {
+    const auto at = std::find(args.begin(), args.end(), flag);
+    return at != args.end() && at + 1 != args.end() && *(at + 1) == value;
+  };
+  REQUIRE(has("--attention", "additive"));
+  REQUIRE(has("--min-len", "8"));
+  REQUIRE(has("--seed", "1"));
+  REQUIRE(has("--threads", "1"));
+  REQUIRE(has("--out", (dir.path() / "plan" / "runs").string()));
+  REQUIRE(args.back() == "2");  // the passthrough comes last, unchanged
+  REQUIRE_FALSE(fs::exists(dir.path() / "plan"));
+
+  c.lengths.clear();
+  c.variants.clear();
+  c.all = true;
+  REQUIRE(plan_sweep(c).runs.size() == 2 * sequence_attention_names().size());
+
+  CompareOptions t = tiny_sweep(dir.path(), "transformer");
+  t.model = "transformer";
+  t.variants = {"mha", "linear"};
+  t.positions = {"rope", "none"};
+  t.seeds = 1;
+  const SweepPlan transformer = plan_sweep(t);
+  REQUIRE(transformer.runs.size() == 4);
+  REQUIRE(transformer.runs[1].name == "mha-none-s0");
+  REQUIRE(std::find(transformer.runs[0].args.begin(), transformer.runs[0].args.end(), "rope") !=
+          transformer.runs[0].args.end());
+
+  CompareOptions documents = tiny_sweep(dir.path(), "documents");
+  documents.task = "documents";
+  documents.variants = {"attention", "mean"};
+  const SweepPlan han = plan_sweep(documents);
+  REQUIRE(han.driver == "documents");
+  REQUIRE(std::find(han.runs[0].args.begin(), han.runs[0].args.end(), "--pooling") != han.runs[0].args.end());
+}
+
+TEST_CASE("compare refuses unknown names and bad flags before making any folder", "[compare]") {
+  test::TempDir dir;
+  CompareOptions c = tiny_sweep(dir.path(), "refused");
+  c.variants = {"additive", "telepathy"};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("telepathy") && Catch::Contains("none, dot"));
+  c.variants = {"additive"};
+  c.model = "transformer";
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("'additive'") && Catch::Contains("mha"));
+  c.variants = {"mha"};
+  c.positions = {"sideways"};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("sideways") && Catch::Contains("rope"));
+  c.model = "rnn";
+  c.variants = {"additive"};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("--position applies to --model transformer"));
+  c.positions.clear();
+  c.task = "poetry";
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("poetry") && Catch::Contains("documents"));
+  c.task = "fashion";
+  c.model = "";
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("no attention variants"));
+  c.task = "reverse";
+  c.passthrough = {"--seed", "4"};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("--seeds"));
+  c.passthrough = {"--max-len=9"};
+  c.lengths = {8};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("--lengths"));
+  c.lengths.clear();
+  c.passthrough.clear();
+  c.bin_dir = dir.path() / "no-drivers-here";
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("cannot find the translate driver"));
+  REQUIRE_FALSE(fs::exists(dir.path() / "refused"));
+
+  fs::create_directories(dir.path() / "taken");
+  CompareOptions again = tiny_sweep(dir.path(), "taken");
+  REQUIRE_THROWS_WITH(plan_sweep(again), Catch::Contains("already exists; pass --overwrite"));
+  again.overwrite = true;
+  REQUIRE(plan_sweep(again).runs.size() == 4);
+}
+
+TEST_CASE("compare runs a tiny sweep and writes results, report.md and report.html", "[compare]") {
+  test::TempDir dir;
+  const Json summary = run_compare(tiny_sweep(dir.path(), "tiny"));
+  REQUIRE(summary["runs"] == 4);
+  REQUIRE(summary["ok"] == 4);
+  const fs::path root = dir.path() / "tiny";
+  const auto rows = read_csv(root / "results.csv");
+  REQUIRE(rows.size() == 5);  // header + 2 variants x 2 seeds
+  for (std::size_t row = 1; row < rows.size(); ++row) {
+    INFO(cell(rows, row, "run") << ": " << cell(rows, row, "error"));
+    REQUIRE(cell(rows, row, "status") == "ok");
+    REQUIRE(cell(rows, row, "steps") == "6");
+    REQUIRE(std::stod(cell(rows, row, "ms_per_step")) > 0);
+    REQUIRE(std::stoll(cell(rows, row, "parameters")) > 0);
+    const fs::path run = root / "runs" / cell(rows, row, "run");
+    for (const char* file : {"log.txt", "summary.json", "metrics.csv", "config.json"}) REQUIRE(fs::exists(run / file));
+  }
+  REQUIRE(cell(rows, 4, "run") == "additive-s1");
+
+  const std::string md = read_file(root / "report.md");
+  REQUIRE(md.find("compare (test)") != std::string::npos);
+  REQUIRE(md.find("## reverse (rnn)") != std::string::npos);
+  REQUIRE(md.find("| none |") != std::string::npos);
+  REQUIRE(md.find("| additive |") != std::string::npos);
+  REQUIRE(md.find("| 2/2 |") != std::string::npos);
+  REQUIRE(md.find("None: every run finished.") != std::string::npos);
+
+  const std::string html = read_file(root / "report.html");
+  require_well_formed(html);
+  // Loss, metric and bar charts, and a heatmap for each of additive's 2 samples; none has no matrix.
+  REQUIRE(count_of(html, "<svg") == 3 + 2);
+  REQUIRE(html.find("this variant forms no attention matrix") != std::string::npos);
+  REQUIRE(html.find("Validation loss") != std::string::npos);
+  REQUIRE(html.find("<script") == std::string::npos);
+}
+
+TEST_CASE("compare reports a failing run and still writes its report", "[compare]") {
+  test::TempDir dir;
+  CompareOptions c = tiny_sweep(dir.path(), "failing");
+  c.variants = {"additive"};
+  c.seeds = 1;
+  c.lengths = {4, 20000};  // the reverse task refuses sources longer than 10000
+  const Json summary = run_compare(c);
+  REQUIRE(summary["ok"] == 1);
+  REQUIRE(summary["failed"] == 1);
+  const fs::path root = dir.path() / "failing";
+  const auto rows = read_csv(root / "results.csv");
+  REQUIRE(rows.size() == 3);
+  REQUIRE(cell(rows, 1, "status") == "ok");
+  REQUIRE(cell(rows, 2, "run") == "additive-L20000-s0");
+  REQUIRE(cell(rows, 2, "status") == "failed");
+  REQUIRE(cell(rows, 2, "exit") == "exit status 1");
+  REQUIRE(cell(rows, 1, "exit") == "exit status 0");
+  REQUIRE(cell(rows, 2, "error").find("lengths [20000, 20000] are invalid") != std::string::npos);
+  REQUIRE(cell(rows, 2, "test_metric").empty());
+  REQUIRE(fs::exists(root / "runs" / "additive-L20000-s0" / "log.txt"));
+  const std::string md = read_file(root / "report.md");
+  REQUIRE(md.find("## reverse (rnn), length 20000") != std::string::npos);
+  REQUIRE(md.find("- `additive-L20000-s0`: translate: task 'reverse': lengths") != std::string::npos);
+  const std::string html = read_file(root / "report.html");
+  require_well_formed(html);
+  REQUIRE(html.find("Time per training step against length") != std::string::npos);
+  REQUIRE(html.find("class=\"failed\"") != std::string::npos);
+}
