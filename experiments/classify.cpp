@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
       ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
-      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
+      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
       ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("128"))
       ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
       ("lr", "learning rate", cxxopts::value(t.lr)->default_value("0.002"))

@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
       }
       std::cout << "positional encodings (--model transformer --position NAME):\n";
       for (const auto& name : heed::positional_encoding_names()) row(name, heed::positional_encoding_description(name));
+      std::cout << "other attention structures (their own drivers):\n";
+      row("han", "hierarchical attention network, Yang 2016 (O1): build/bin/documents");
       return 0;
     }
     if (t.resume) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 #include "autograd/grad_mode.h"
 #include "data/checkpoint.h"
@@ -10,6 +11,7 @@
 #include "data/tasks.h"
 #include "experiments/lib/metrics.h"
 #include "layers/attention/registry.h"
+#include "layers/attention/transformer_registry.h"
 #include "layers/loss.h"
 #include "layers/models/seq2seq.h"
 #include "layers/models/transformer.h"
@@ -380,14 +382,40 @@ TranslateConfig translate_config_from_json(const Json& j) {
   return c;
 }
 
+namespace {
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+bool transformer_attention_names_contain(const std::string& name) {
+  return contains(transformer_attention_names(), name);
+}
+bool positional_encoding_names_contain(const std::string& name) { return contains(positional_encoding_names(), name); }
+}  // namespace
+
 TranslateConfig with_model_defaults(TranslateConfig c) {
   const bool transformer = c.model == "transformer";
   if (c.layers <= 0) c.layers = transformer ? 2 : 1;
   if (c.attention.empty()) c.attention = transformer ? "mha" : "additive";
   if (!transformer) return c;
   if (c.decoder_layers <= 0) c.decoder_layers = c.layers;
-  for (std::string* role : {&c.self_attention, &c.decoder_attention, &c.cross_attention})
-    if (role->empty()) *role = c.attention;
+  // --attention names the variant for every role it can play; a role it cannot
+  // (no causal form, no cross-attention, or the encoding it refuses inside a
+  // causal layer) falls back to mha unless that role was named explicitly.
+  std::shared_ptr<TransformerAttention> probe;
+  PositionKind position = PositionKind::None;
+  if (transformer_attention_names_contain(c.attention) && positional_encoding_names_contain(c.position)) {
+    Generator gen(0);
+    TransformerAttentionConfig small = c.knobs;
+    small.model_dim = 16;
+    small.heads = 4;
+    small.kv_heads = 0;
+    probe = make_transformer_attention(c.attention, small, gen);
+    position = make_positional_encoding(c.position, {.model_dim = 16, .heads = 4}, gen)->kind();
+  }
+  if (c.self_attention.empty()) c.self_attention = c.attention;
+  if (c.decoder_attention.empty())
+    c.decoder_attention = probe && !(probe->supports_causal() && probe->accepts_position(position)) ? "mha" : c.attention;
+  if (c.cross_attention.empty()) c.cross_attention = probe && !probe->supports_cross() ? "mha" : c.attention;
   return c;
 }
 
@@ -403,6 +431,13 @@ Json run_translate(const TranslateConfig& requested) {
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);
   check_model_names(config);
+  if (config.model == "transformer" && !opt.quiet)
+    for (const auto& [role, asked, chosen] :
+         {std::tuple{"decoder self-attention", requested.decoder_attention, config.decoder_attention},
+          std::tuple{"cross-attention", requested.cross_attention, config.cross_attention}})
+      if (asked.empty() && chosen != config.attention)
+        std::cerr << "translate: " << config.attention << " cannot serve as " << role << " here; it uses " << chosen
+                  << " (name another with --" << (role[0] == 'd' ? "decoder" : "cross") << "-attention)\n";
   Corpus corpus = build_corpus(config);  // a bad task is refused before the run folder exists
   RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
   if (!opt.resume) {
