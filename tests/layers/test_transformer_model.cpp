@@ -11,6 +11,7 @@
 #include "data/checkpoint.h"
 #include "helpers.h"
 #include "layers/attention/mha.h"
+#include "layers/attention/transformer_registry.h"
 #include "layers/loss.h"
 #include "layers/models/transformer.h"
 #include "layers/position/sinusoidal.h"
@@ -242,6 +243,51 @@ TEST_CASE("transformer model learns the reverse toy: the loss falls within 40 st
   INFO("mean loss of the first 5 steps " << first << ", of the last 5 " << last);
   CHECK(std::isfinite(last));
   CHECK(last < 0.6 * first);
+}
+
+TEST_CASE("every registered transformer attention trains the model a few steps with finite, falling loss",
+          "[transformer-model]") {
+  const std::int64_t vocab = 10;
+  for (const std::string& name : transformer_attention_names()) {
+    if (name.rfind("test-", 0) == 0) continue;  // registered at run time by other tests
+    DYNAMIC_SECTION(name) {
+      Generator gen(11);
+      TransformerConfig config = tiny(vocab, DType::Float32);
+      config.model_dim = 32;
+      config.heads = 4;
+      config.ff_dim = 64;
+      config.max_len = 16;
+      config.attention.window = 2;
+      config.attention.block = 3;
+      config.attention.projected_len = 8;
+      config.attention.landmarks = 4;
+      config.attention.chunk = 4;
+      // The variant in every role it can play, mha in the others (as translate --attention does).
+      TransformerAttentionConfig probe_config = config.attention;
+      probe_config.model_dim = config.model_dim;
+      probe_config.heads = config.heads;
+      const auto probe = make_transformer_attention(name, probe_config, gen);
+      config.encoder_attention = name;
+      config.decoder_attention = probe->supports_causal() ? name : "mha";
+      config.cross_attention = probe->supports_cross() ? name : "mha";
+      Transformer model(config, gen);
+      optim::Adam adam(model.parameters(), {.lr = 3e-3});
+      double first = 0, last = 0;
+      for (int step = 0; step < 30; ++step) {
+        const ReverseBatch data = reverse_batch(16, 6, vocab, gen);
+        adam.zero_grad();
+        const Tensor loss = cross_entropy(model.forward(data.src, data.src_lengths, Tensor(), data.tgt_in).logits,
+                                          data.tgt_out, kPad);
+        loss.backward();
+        adam.step();
+        if (step < 5) first += loss.item() / 5;
+        if (step >= 25) last += loss.item() / 5;
+      }
+      INFO(name << ": mean loss of the first 5 steps " << first << ", of the last 5 " << last);
+      CHECK(std::isfinite(last));
+      CHECK(last < 0.85 * first);
+    }
+  }
 }
 
 TEST_CASE("transformer model: a checkpoint round trip restores the outputs", "[transformer-model]") {
