@@ -81,16 +81,6 @@ class Seq2Seq : public TranslationModel {
   Translation greedy_decode(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
                             std::int64_t max_len) override;
 
-  // Beam search, one sentence at a time (src may hold one or many). Keeps the
-  // beam_size best partial translations by total log-probability; a hypothesis
-  // that emits <eos> is finished and leaves the beam, which then shrinks.
-  // Finished ones are ranked by log p / length^length_penalty (0: no
-  // normalization; 1: mean log-probability per token). src_lengths may be
-  // undefined: each row's length is then its count of non-pad tokens.
-  // beam_size 1 gives exactly greedy_decode's tokens.
-  Translation beam_search(const Tensor& src, const Tensor& src_lengths, std::int64_t beam_size, std::int64_t max_len,
-                          double length_penalty = 1.0) override;
-
   std::string attention_name() const override { return config.attention; }
 
   // The attention's own loss term (hard attention's REINFORCE), if it has one.
@@ -141,8 +131,13 @@ class Seq2Seq : public TranslationModel {
   Step decode_step(const Tensor& embedded_projection, const DecoderState& previous, const Tensor& memory,
                    const Tensor& mask, const DecoderWeights& w, std::int64_t t);
   Tensor output_features(const Step& step, const Tensor& embedded) const;  // [s_t; c_t; e_t]
-  Translation beam_search_one(const Tensor& src, std::int64_t length, std::int64_t beam_size, std::int64_t max_len,
-                              double length_penalty);
+  // Beam search for one sentence (TranslationModel::beam_search pads and
+  // stacks): keeps the beam_size best partial translations by total
+  // log-probability; a hypothesis that emits <eos> is finished and leaves the
+  // beam, which then shrinks. Finished ones are ranked by log p /
+  // length^length_penalty (0: no normalization; 1: mean log-probability per token).
+  Translation beam_search_one(const Tensor& sentence, std::int64_t beam_size, std::int64_t max_len,
+                              double length_penalty) override;
 
   std::shared_ptr<GRUCell> gru_decoder_;    // the decoder, when config.cell is "gru"
   std::shared_ptr<LSTMCell> lstm_decoder_;  // the decoder, when config.cell is "lstm"

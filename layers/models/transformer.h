@@ -98,11 +98,6 @@ class Transformer : public TranslationModel {
   Translation greedy_decode(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
                             std::int64_t max_len) override;
 
-  // Beam search one sentence at a time, re-running the decoder over every live
-  // prefix at each step (no cache either). beam_size 1 gives greedy's tokens.
-  Translation beam_search(const Tensor& src, const Tensor& src_lengths, std::int64_t beam_size, std::int64_t max_len,
-                          double length_penalty = 1.0) override;
-
   std::string attention_name() const override;
 
   // The encoder's memory (B, S, D) and the decoder's outputs for it.
@@ -122,7 +117,11 @@ class Transformer : public TranslationModel {
   Tensor embed(Embedding& table, PositionalEncoding& position, const Tensor& ids);  // (B, T) -> (B, T, D)
   PositionalEncoding* inside_attention(PositionalEncoding& position) const;         // null for absolute / none
   Tensor source_mask(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask) const;
-  Translation beam_search_one(const Tensor& src, std::int64_t beam_size, std::int64_t max_len, double length_penalty);
+
+ protected:
+  // One sentence, re-running the decoder over every live prefix at each step (no cache either).
+  Translation beam_search_one(const Tensor& sentence, std::int64_t beam_size, std::int64_t max_len,
+                              double length_penalty) override;
 };
 
 }  // namespace heed

@@ -52,10 +52,13 @@ class TranslationModel : public Module {
   virtual Translation greedy_decode(const Tensor& src, const Tensor& src_lengths, const Tensor& src_mask,
                                     std::int64_t max_len) = 0;
 
-  // Beam search with length normalization log p / length^length_penalty;
-  // beam_size 1 gives exactly greedy_decode's tokens.
-  virtual Translation beam_search(const Tensor& src, const Tensor& src_lengths, std::int64_t beam_size,
-                                  std::int64_t max_len, double length_penalty = 1.0) = 0;
+  // Beam search, one sentence at a time, with length normalization
+  // log p / length^length_penalty; beam_size 1 gives exactly greedy_decode's
+  // tokens. src_lengths may be undefined: each row's length is then its count
+  // of non-pad tokens. Each sentence goes to beam_search_one() cut to its real
+  // tokens; the results are padded and stacked here.
+  Translation beam_search(const Tensor& src, const Tensor& src_lengths, std::int64_t beam_size,
+                          std::int64_t max_len, double length_penalty = 1.0);
 
   // A loss term the model adds on top of cross-entropy (for example the
   // REINFORCE term of hard attention), given each sentence's summed token
@@ -69,6 +72,12 @@ class TranslationModel : public Module {
 
   // The attention variant's name, for summaries and messages.
   virtual std::string attention_name() const = 0;
+
+ protected:
+  // One sentence without padding (1, S_b) -> tokens (1, L), attention (1, L, S_b)
+  // and attention_heads (1, H, L, S_b) where the model has them.
+  virtual Translation beam_search_one(const Tensor& sentence, std::int64_t beam_size, std::int64_t max_len,
+                                      double length_penalty) = 0;
 };
 
 }  // namespace heed
