@@ -7,7 +7,6 @@
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // summary.json} and prints the summary (test accuracy, confusion matrix) as one JSON line.
-#include <fstream>
 #include <iostream>
 
 #include "experiments/lib/classify.h"
@@ -66,20 +65,7 @@ int main(int argc, char** argv) {
       std::cout << options.help() << "\n";
       return 0;
     }
-    if (t.resume) {
-      HEED_CHECK(!t.name.empty(), "--resume needs --name, the run to continue");
-      const std::string path = t.out_dir + "/" + t.name + "/config.json";
-      std::ifstream in(path);
-      HEED_CHECK(in.good(), "--resume: cannot read ", path);
-      ClassifyConfig saved = heed::experiments::classify_config_from_json(Json::parse(in));
-      saved.train.resume = true;
-      saved.train.out_dir = t.out_dir;
-      saved.train.threads = t.threads ? t.threads : saved.train.threads;
-      saved.train.quiet = t.quiet;
-      saved.train.verbose = t.verbose;
-      saved.train.stop_after = t.stop_after;
-      c = saved;
-    }
+    if (t.resume) c = heed::experiments::resumed_config<ClassifyConfig>(t, heed::experiments::classify_config_from_json);
     const Json summary = heed::experiments::run_classify(c);
     std::cout << summary.dump() << std::endl;
     return 0;

@@ -13,7 +13,6 @@
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors, samples.json,
 // summary.json}, prints a few test documents with their word and sentence weights, and prints
 // the summary (test accuracy, weight on key sentences, ms/step, parameters, peak memory) as one JSON line.
-#include <fstream>
 #include <iostream>
 
 #include "experiments/lib/cli.h"
@@ -94,20 +93,7 @@ int main(int argc, char** argv) {
                 << "  mean           the average over the real words or sentences\n";
       return 0;
     }
-    if (t.resume) {
-      HEED_CHECK(!t.name.empty(), "--resume needs --name, the run to continue");
-      const std::string path = t.out_dir + "/" + t.name + "/config.json";
-      std::ifstream in(path);
-      HEED_CHECK(in.good(), "--resume: cannot read ", path);
-      DocumentsConfig saved = heed::experiments::documents_config_from_json(Json::parse(in));
-      saved.train.resume = true;
-      saved.train.out_dir = t.out_dir;
-      saved.train.threads = t.threads ? t.threads : saved.train.threads;
-      saved.train.quiet = t.quiet;
-      saved.train.verbose = t.verbose;
-      saved.train.stop_after = t.stop_after;
-      c = saved;
-    }
+    if (t.resume) c = heed::experiments::resumed_config<DocumentsConfig>(t, heed::experiments::documents_config_from_json);
     const Json summary = heed::experiments::run_documents(c);
     std::cout << summary.dump() << std::endl;
     return 0;

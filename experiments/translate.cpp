@@ -10,7 +10,6 @@
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // samples.json, summary.json} and prints the summary as one JSON line.
-#include <fstream>
 #include <iostream>
 
 #include "data/tasks.h"
@@ -140,20 +139,7 @@ int main(int argc, char** argv) {
       row("han", "hierarchical attention network, Yang 2016 (O1): build/bin/documents");
       return 0;
     }
-    if (t.resume) {
-      HEED_CHECK(!t.name.empty(), "--resume needs --name, the run to continue");
-      const std::string path = t.out_dir + "/" + t.name + "/config.json";
-      std::ifstream in(path);
-      HEED_CHECK(in.good(), "--resume: cannot read ", path);
-      TranslateConfig saved = heed::experiments::translate_config_from_json(Json::parse(in));
-      saved.train.resume = true;
-      saved.train.out_dir = t.out_dir;
-      saved.train.threads = t.threads ? t.threads : saved.train.threads;
-      saved.train.quiet = t.quiet;
-      saved.train.verbose = t.verbose;
-      saved.train.stop_after = t.stop_after;
-      c = saved;
-    }
+    if (t.resume) c = heed::experiments::resumed_config<TranslateConfig>(t, heed::experiments::translate_config_from_json);
     const Json summary = heed::experiments::run_translate(c);
     std::cout << summary.dump() << std::endl;
     return 0;

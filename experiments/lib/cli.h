@@ -3,12 +3,14 @@
 #pragma once
 
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <string>
 
 #include <cxxopts.hpp>
 
+#include "experiments/lib/run.h"
 #include "tensor/error.h"
 
 namespace heed::experiments {
@@ -30,6 +32,26 @@ inline int run_driver(const char* driver, const std::function<int()>& body) {
     std::cerr << driver << ": " << e.what() << "\n";
     return 1;
   }
+}
+
+// --resume: the run's saved config.json, read back with from_json, with the
+// options that may change between sittings (threads, output, verbosity,
+// --stop-after) taken from this command line. Every other flag comes from the
+// saved run, so the resumed run is the one that was started.
+template <typename Config, typename FromJson>
+Config resumed_config(const TrainOptions& now, FromJson from_json) {
+  HEED_CHECK(!now.name.empty(), "--resume needs --name, the run to continue");
+  const std::string path = now.out_dir + "/" + now.name + "/config.json";
+  std::ifstream in(path);
+  HEED_CHECK(in.good(), "--resume: cannot read ", path);
+  Config saved = from_json(Json::parse(in));
+  saved.train.resume = true;
+  saved.train.out_dir = now.out_dir;
+  saved.train.threads = now.threads ? now.threads : saved.train.threads;
+  saved.train.quiet = now.quiet;
+  saved.train.verbose = now.verbose;
+  saved.train.stop_after = now.stop_after;
+  return saved;
 }
 
 }  // namespace heed::experiments
