@@ -275,23 +275,12 @@ Json run_documents(const DocumentsConfig& config) {
   }
   progress.finish();
 
-  const std::int64_t steps_here = step - first_step;
-  Json summary = {{"driver", "documents"},
-                  {"run", name},
-                  {"run_dir", run.path().string()},
-                  {"task", config.task},
-                  {"model", config.model},
-                  {"pooling", config.pooling},
-                  {"seed", opt.seed},
-                  {"steps", step},
-                  {"parameters", model.num_parameters()},
-                  {"threads", threads},
-                  {"blas_kernels", blas_kernels()},
-                  {"wall_s", wall.seconds()},
-                  {"ms_per_step", steps_here > 0 ? 1000.0 * train_seconds / static_cast<double>(steps_here) : 0.0},
-                  {"peak_mb", peak_memory_mb()},
-                  {"peak_rss_mb", peak_resident_mb()},
-                  {"best_valid_accuracy", best_valid}};
+  Json summary = summary_of({.driver = "documents", .run = name, .run_dir = run.path().string(), .task = config.task,
+                              .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
+                              .parameters = model.num_parameters(), .threads = threads,
+                              .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
+  summary["pooling"] = config.pooling;
+  summary["best_valid_accuracy"] = best_valid;
   if (stopped_early) {
     summary["stopped_at_step"] = step;
     return summary;

@@ -206,4 +206,15 @@ void check_finite_loss(double loss, std::int64_t step) {
              "; the last good checkpoint is kept. Try a lower --lr or --clip-norm");
 }
 
+Json summary_of(const RunFacts& f) {
+  const double ms_per_step = f.steps_here > 0 ? 1000.0 * f.train_seconds / static_cast<double>(f.steps_here) : 0.0;
+  return {{"driver", f.driver},         {"run", f.run},
+          {"run_dir", f.run_dir},       {"task", f.task},
+          {"model", f.model},           {"seed", f.seed},
+          {"steps", f.steps},           {"parameters", f.parameters},
+          {"threads", f.threads},       {"blas_kernels", blas_kernels()},
+          {"wall_s", f.wall_seconds},   {"ms_per_step", ms_per_step},
+          {"peak_mb", peak_memory_mb()}, {"peak_rss_mb", peak_resident_mb()}};
+}
+
 }  // namespace heed::experiments

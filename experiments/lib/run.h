@@ -112,6 +112,22 @@ class Stopwatch {
 
 double peak_memory_mb();        // heed's tensors on the CPU, at their peak
 double peak_resident_mb();      // the whole process (getrusage), for comparison with other frameworks
+
+// The fields every driver's summary starts with: driver, run, run_dir, task,
+// model, seed, steps, parameters, threads, blas_kernels, wall_s, ms_per_step
+// (training steps run in this sitting only), peak_mb and peak_rss_mb. The
+// driver adds its own (the attention, the metrics) after it.
+struct RunFacts {
+  std::string driver, run, run_dir, task, model;
+  std::uint64_t seed = 0;
+  std::int64_t steps = 0;          // the step reached
+  std::int64_t steps_here = 0;     // steps trained in this sitting (a resumed run counts from where it began)
+  std::int64_t parameters = 0;
+  int threads = 1;
+  double wall_seconds = 0;
+  double train_seconds = 0;        // the time inside training steps, for ms_per_step
+};
+Json summary_of(const RunFacts& facts);
 std::string current_git_commit();  // "unknown" outside a checkout
 std::string timestamp_utc();
 

@@ -555,24 +555,13 @@ Json run_translate(const TranslateConfig& requested) {
   }
   progress.finish();
 
-  const std::int64_t steps_here = step - first_step;
-  Json summary = {{"driver", "translate"},
-                  {"run", name},
-                  {"run_dir", run.path().string()},
-                  {"task", config.task},
-                  {"model", config.model},
-                  {"attention", config.attention},
-                  {"eval", config.eval},
-                  {"seed", opt.seed},
-                  {"steps", step},
-                  {"parameters", model.num_parameters()},
-                  {"threads", threads},
-                  {"blas_kernels", blas_kernels()},
-                  {"wall_s", wall.seconds()},
-                  {"ms_per_step", steps_here > 0 ? 1000.0 * train_seconds / static_cast<double>(steps_here) : 0.0},
-                  {"peak_mb", peak_memory_mb()},
-                  {"peak_rss_mb", peak_resident_mb()},
-                  {"best_valid_exact_match", best_valid_exact}};
+  Json summary = summary_of({.driver = "translate", .run = name, .run_dir = run.path().string(), .task = config.task,
+                              .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
+                              .parameters = model.num_parameters(), .threads = threads,
+                              .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
+  summary["attention"] = config.attention;
+  summary["eval"] = config.eval;
+  summary["best_valid_exact_match"] = best_valid_exact;
   if (config.model == "transformer") {
     summary["self_attention"] = config.self_attention;
     summary["decoder_attention"] = config.decoder_attention;
