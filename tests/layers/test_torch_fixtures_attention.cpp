@@ -1,0 +1,66 @@
+// heed's mha, gqa and mqa layers against a PyTorch reference built on
+// torch.nn.functional.scaled_dot_product_attention, with K/V heads repeated by
+// repeat_interleave (tests/fixtures/make_attention_fixtures.py, float64). Each
+// fixture holds self-attention with key padding, causal self-attention, or
+// cross-attention over a padded memory, the layer's parameters under heed's
+// names, the output and the gradients of L = sum(output * R).
+//
+// flash must compute the same function as mha, so it is held to mha's fixtures too.
+#include <string>
+
+#include "fixture.h"
+#include "layers/attention/transformer_registry.h"
+
+using namespace heed;
+using heed::test::Fixture;
+using heed::test::require_close;
+
+namespace {
+
+constexpr double kTolerance = 1e-9;
+
+void check_against_fixture(const std::string& variant, const std::string& fixture_name) {
+  const Fixture f = heed::test::load_fixture("attention", fixture_name);
+  INFO(variant << " against " << fixture_name << ": " << f.config.dump());
+  Generator gen(3);
+  TransformerAttentionConfig config;
+  config.model_dim = f.integer("model_dim");
+  config.heads = f.integer("heads");
+  config.kv_heads = f.integer("kv_heads");
+  config.tile = 2;  // flash: several tiles per row even at these lengths
+  config.dtype = DType::Float64;
+  const auto layer = make_transformer_attention(variant, config, gen);
+
+  NamedTensors state;
+  for (const auto& [name, _] : layer->named_parameters()) state.emplace_back(name, f[name]);
+  layer->load_state_dict(state);
+
+  const bool cross = f.config.at("cross").get<bool>();
+  const Tensor x = f.leaf("x");
+  const Tensor memory = cross ? f.leaf("memory") : x;
+  AttentionCall call{.query = x, .memory = memory, .key_mask = f["mask"], .causal = f.config.at("causal").get<bool>()};
+  const Tensor output = layer->forward(call).output;
+  require_close(output, f["output"], kTolerance);
+
+  sum(output * f["R"]).backward();
+  NamedTensors checked = {{"x", x}};
+  if (cross) checked.emplace_back("memory", memory);
+  for (const auto& named : layer->named_parameters()) checked.push_back(named);
+  for (const auto& [key, t] : checked) {
+    INFO("gradient of " << key);
+    REQUIRE(t.grad().defined());
+    require_close(t.grad(), f["grad." + key], kTolerance);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("torch fixtures: mha, gqa and mqa match scaled_dot_product_attention with repeated K/V heads",
+          "[transformer-attention][fixtures]") {
+  for (const std::string variant : {"mha", "gqa", "mqa"})
+    for (const std::string kind : {"self_padded", "causal", "cross"}) check_against_fixture(variant, variant + "_" + kind);
+}
+
+TEST_CASE("torch fixtures: flash matches PyTorch's attention as mha does", "[transformer-attention][fixtures][flash]") {
+  for (const std::string kind : {"self_padded", "causal", "cross"}) check_against_fixture("flash", "mha_" + kind);
+}
