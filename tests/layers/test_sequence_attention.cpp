@@ -170,7 +170,7 @@ TEST_CASE("masked keys get exactly zero weight, rows sum to 1, and a fully maske
   }
 }
 
-TEST_CASE("local-m reads only the keys in [t - D, t + D]", "[seqattn]") {
+TEST_CASE("local-m reads only the keys from t - D to t + D", "[seqattn]") {
   Generator gen(6);
   SequenceAttentionConfig config = small_config("local-m");
   config.window = 2;

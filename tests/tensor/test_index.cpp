@@ -374,7 +374,7 @@ TEST_CASE("one_hot of 1-D and 2-D indices", "[index]") {
           std::vector<std::int64_t>{0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1});
 }
 
-TEST_CASE("one_hot rejects class ids outside [0, num_classes)", "[index]") {
+TEST_CASE("one_hot rejects class ids outside 0 .. num_classes - 1", "[index]") {
   REQUIRE_THROWS_WITH(ops::one_hot(from_vector(std::vector<std::int64_t>{0, 3}, {2}), 3),
                       Contains("one_hot") && Contains("class id 3") && Contains("[0, 3)"));
   REQUIRE_THROWS_WITH(ops::one_hot(from_vector(std::vector<std::int64_t>{-1}, {1}), 3),
