@@ -23,6 +23,7 @@ bool read_run_summary(RunRecord& record, const Json& summary, const std::string&
     return summary.contains(key) && summary[key].is_number() ? summary[key].get<double>() : kMissing;
   };
   record.best_valid_metric = number(best_valid_key);
+  record.test_token_accuracy = number("test_token_accuracy");
   record.ms_per_step = number("ms_per_step");
   record.peak_mb = number("peak_mb");
   record.parameters = static_cast<std::int64_t>(number("parameters"));
@@ -80,7 +81,7 @@ std::vector<ResultGroup> group_results(const SweepResults& results) {
   }
   for (ResultGroup& group : groups) {
     for (VariantStats& v : group.variants) {
-      std::vector<double> metric, best, ms, peak, wall;
+      std::vector<double> metric, tokens, best, ms, peak, wall;
       for (const RunRecord* r : v.records) {
         ++v.runs;
         if (!r->ok) {
@@ -88,6 +89,7 @@ std::vector<ResultGroup> group_results(const SweepResults& results) {
           continue;
         }
         metric.push_back(r->test_metric);
+        tokens.push_back(r->test_token_accuracy);
         best.push_back(r->best_valid_metric);
         ms.push_back(r->ms_per_step);
         peak.push_back(r->peak_mb);
@@ -95,6 +97,7 @@ std::vector<ResultGroup> group_results(const SweepResults& results) {
         v.parameters = r->parameters;
       }
       v.test_metric = mean_std(metric);
+      v.test_token_accuracy = mean_std(tokens);
       v.best_valid_metric = mean_std(best);
       v.ms_per_step = mean_std(ms);
       v.peak_mb = mean_std(peak);
@@ -185,14 +188,15 @@ std::string machine_description(const SweepResults& results) {
 void write_results_csv(const SweepResults& results, const fs::path& file) {
   std::ofstream out(file);
   HEED_CHECK(out.good(), "compare: cannot write ", file.string());
-  out << "run,task,model,variant,position,length,seed,status,exit,error,metric,test_metric,best_valid_metric,"
-         "ms_per_step,peak_mb,parameters,wall_s,steps\n";
+  out << "run,task,model,variant,position,length,seed,status,exit,error,metric,test_metric,test_token_accuracy,"
+         "best_valid_metric,ms_per_step,peak_mb,parameters,wall_s,steps\n";
   for (const RunRecord& r : results.runs) {
     out << csv_field(r.name) << "," << results.task << "," << results.model << "," << csv_field(r.variant) << ","
         << csv_field(r.position) << "," << (r.length > 0 ? std::to_string(r.length) : "") << "," << r.seed << ","
         << (r.ok ? "ok" : "failed") << "," << csv_field(r.exit) << "," << csv_field(r.error) << ","
         << results.metric << ","
-        << csv_number(r.test_metric) << "," << csv_number(r.best_valid_metric) << "," << csv_number(r.ms_per_step)
+        << csv_number(r.test_metric) << "," << csv_number(r.test_token_accuracy) << ","
+        << csv_number(r.best_valid_metric) << "," << csv_number(r.ms_per_step)
         << "," << csv_number(r.peak_mb) << "," << (r.ok ? std::to_string(r.parameters) : "") << ","
         << csv_number(r.wall_s) << "," << (r.ok ? std::to_string(r.steps) : "") << "\n";
   }
@@ -209,15 +213,17 @@ void write_report_md(const SweepResults& results, const fs::path& file) {
       << "- date: " << results.date << "\n"
       << "- test metric: " << results.metric << " (in %: mean ± std over seeds, the sample standard deviation; "
       << "the value alone for one seed)\n\n";
+  const bool tokens = results.has_token_accuracy();
   for (const ResultGroup& group : group_results(results)) {
     out << "## " << group_title(results, group) << "\n\n"
-        << "| # | variant | test " << metric << " (%) | seeds | best valid " << metric
-        << " (%) | ms/step | peak MB | parameters | wall s |\n"
-        << "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
+        << "| # | variant | test " << metric << " (%) | " << (tokens ? "test token accuracy (%) | " : "")
+        << "seeds | best valid " << metric << " (%) | ms/step | peak MB | parameters | wall s |\n"
+        << "|---:|---|---:|" << (tokens ? "---:|" : "") << "---:|---:|---:|---:|---:|---:|\n";
     int rank = 0;
     for (const VariantStats& v : group.variants) {
       out << "| " << ++rank << " | " << md_cell(v.label) << " | " << percent_mean_std(v.test_metric) << " | "
-          << v.test_metric.n << "/" << v.runs << " | " << percent_mean_std(v.best_valid_metric) << " | "
+          << (tokens ? percent_mean_std(v.test_token_accuracy) + " | " : "") << v.test_metric.n << "/" << v.runs
+          << " | " << percent_mean_std(v.best_valid_metric) << " | "
           << format_number(v.ms_per_step.mean, 1) << " | " << format_number(v.peak_mb.mean, 1) << " | "
           << (v.test_metric.n ? std::to_string(v.parameters) : "–") << " | " << format_number(v.wall_s.mean, 1)
           << " |\n";

@@ -3,8 +3,8 @@
 // and the plain-text outputs, results.csv and report.md. report_html.h draws
 // the same numbers as an HTML page with charts.
 //
-// The test metric is test_exact_match for translate and test_accuracy for
-// classify and documents; "mean ± std" is over the seeds that finished, with
+// The test metric is test_exact_match for translate (with test_token_accuracy
+// beside it) and test_accuracy for classify and documents; "mean ± std" is over the seeds that finished, with
 // the sample standard deviation (divided by n - 1; shown without for one seed).
 #pragma once
 
@@ -30,6 +30,7 @@ struct RunRecord {
   std::string exit;         // how the process ended: "exit status 0", "killed by signal 9 (...)"
   std::string error;        // why it failed: the driver's last error line, or how it ended
   double test_metric = kMissing;
+  double test_token_accuracy = kMissing;  // translate: the share of target tokens right
   double best_valid_metric = kMissing;
   double ms_per_step = kMissing;
   double peak_mb = kMissing;
@@ -50,6 +51,8 @@ struct SweepResults {
   std::string command_line, commit, date;
   std::filesystem::path root;
   std::vector<RunRecord> runs;
+
+  bool has_token_accuracy() const { return driver == "translate"; }
 };
 
 // Fills the record's numbers from a run's JSON summary; false (with the error
@@ -67,7 +70,7 @@ MeanStd mean_std(const std::vector<double>& values);  // NaN values are skipped
 // One variant (and position) at one length, over its seeds.
 struct VariantStats {
   std::string label, variant, position;
-  MeanStd test_metric, best_valid_metric, ms_per_step, peak_mb, wall_s;
+  MeanStd test_metric, test_token_accuracy, best_valid_metric, ms_per_step, peak_mb, wall_s;
   std::int64_t parameters = 0;
   std::size_t runs = 0, failed = 0;
   std::vector<const RunRecord*> records;  // in seed order

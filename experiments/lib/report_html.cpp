@@ -79,13 +79,16 @@ std::size_t style_of(const std::vector<std::string>& labels, const std::string& 
 std::string results_table(const SweepResults& results, const ResultGroup& group) {
   const std::string metric = metric_title(results.metric);
   std::ostringstream out;
-  out << "<table>\n<tr><th>#</th><th>variant</th><th>test " << metric << " (%)<br>mean ± std</th><th>seeds</th>"
+  const bool tokens = results.has_token_accuracy();
+  out << "<table>\n<tr><th>#</th><th>variant</th><th>test " << metric << " (%)<br>mean ± std</th>"
+      << (tokens ? "<th>test token accuracy (%)</th>" : "") << "<th>seeds</th>"
       << "<th>best valid " << metric << " (%)</th><th>ms/step</th><th>peak MB</th><th>parameters</th>"
       << "<th>wall s</th></tr>\n";
   int rank = 0;
   for (const VariantStats& v : group.variants)
     out << "<tr><td>" << ++rank << "</td><td class=\"name\">" << escape(v.label) << "</td><td>"
-        << percent_mean_std(v.test_metric) << "</td><td>" << v.test_metric.n << "/" << v.runs << "</td><td>"
+        << percent_mean_std(v.test_metric) << "</td><td>"
+        << (tokens ? percent_mean_std(v.test_token_accuracy) + "</td><td>" : "") << v.test_metric.n << "/" << v.runs << "</td><td>"
         << percent_mean_std(v.best_valid_metric) << "</td><td>" << format_number(v.ms_per_step.mean, 1)
         << "</td><td>" << format_number(v.peak_mb.mean, 1) << "</td><td>"
         << (v.test_metric.n ? std::to_string(v.parameters) : "–") << "</td><td>" << format_number(v.wall_s.mean, 1)
