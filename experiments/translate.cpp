@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("beam", "beam size for the test split (1: greedy)", cxxopts::value(c.beam)->default_value("1"))
       ("eval", "greedy: score validation and test by decoding; teacher: by teacher-forced argmax (exact match = every target token right), for long sequences where decoding is slow", cxxopts::value(c.eval)->default_value("greedy"))
-      ("samples", "test sentences to print with their attention", cxxopts::value(c.samples)->default_value("3"))
+      ("samples", "test sentences to print with their attention (decoded as --eval says)", cxxopts::value(c.samples)->default_value("3"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
       ("list", "list tasks, attention variants and positional encodings, then exit")

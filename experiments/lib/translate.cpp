@@ -222,8 +222,12 @@ std::string attention_picture(const std::vector<std::string>& source, const std:
   return out.str();
 }
 
+// The first `count` test sentences with the model's output and attention. eval
+// "greedy" decodes them; "teacher" shows the teacher-forced argmax and the
+// attention of that one forward pass, which for long sequences costs one pass
+// instead of one per output token.
 Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int64_t count, std::int64_t max_len,
-                         std::ostream* print) {
+                         const std::string& eval, std::ostream* print) {
   Json samples = Json::array();
   const auto& test = corpus.task.test;
   count = std::min<std::int64_t>(count, static_cast<std::int64_t>(test.size()));
@@ -236,7 +240,13 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
   const data::SeqBatch batch = data::collate(sources, targets);
   NoGradGuard no_grad;
   model.eval();
-  const Translation decoded = model.greedy_decode(batch.src, batch.src_lengths, batch.src_mask, max_len);
+  Translation decoded;
+  if (eval == "teacher") {
+    const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
+    decoded = {ops::argmax(out.logits, -1), out.attention, out.attention_heads};
+  } else {
+    decoded = model.greedy_decode(batch.src, batch.src_lengths, batch.src_mask, max_len);
+  }
   model.train();
   const auto rows = rows_of(decoded.tokens);
   const std::int64_t source_len = batch.src.size(1);
@@ -277,7 +287,11 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
     if (print) {
       *print << "  source:     " << test[i].source << "\n  target:     " << test[i].target
              << "\n  prediction: " << sample["prediction"].get<std::string>() << "\n";
-      if (!weights.empty())
+      constexpr std::size_t kPictureLimit = 80;  // wider pictures no terminal shows; samples.json has them
+      if (!weights.empty() && std::max(source_tokens.size(), output_tokens.size()) > kPictureLimit)
+        *print << "  (attention " << output_tokens.size() << " x " << source_tokens.size()
+               << ": too large to draw here; samples.json holds the weights)\n";
+      else if (!weights.empty())
         *print << attention_picture(source_tokens, output_tokens, weights, static_cast<std::int64_t>(source_tokens.size()));
       else
         *print << "  (attention '" << model.attention_name() << "' has no attention weights)\n";
@@ -579,7 +593,7 @@ Json run_translate(const TranslateConfig& requested) {
   if (config.task == "tsv") summary["test_bleu"] = test.bleu;
   if (config.samples > 0) {
     std::ostringstream printed;
-    const Json samples = sample_translations(model, corpus, config.samples, max_decode, &printed);
+    const Json samples = sample_translations(model, corpus, config.samples, max_decode, config.eval, &printed);
     run.write_json("samples.json", samples);
     if (!opt.quiet) std::cerr << "sample translations (test split):\n" << printed.str();
   }
