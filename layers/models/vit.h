@@ -70,7 +70,7 @@ struct VitConfig {
   std::int64_t num_classes = 10;
   std::int64_t model_dim = 64;         // D
   std::int64_t heads = 4;              // H
-  std::int64_t layers = 6;             // L
+  std::int64_t layers = 4;             // L
   std::int64_t ff_dim = 128;           // the feed-forward's hidden size
   double dropout = 0.0;                // on the embedded tokens, each sublayer and inside the feed-forward
   std::string pool = "cls";            // cls (class token) or mean (average of the patch outputs)
