@@ -138,7 +138,7 @@ TEST_CASE("vit passes float64 gradient checks: 8 x 8 images, 4 x 4 patches, each
   }
 }
 
-TEST_CASE("vit reads images of another size with the 2-D encodings, and a 1-D table refuses them", "[vit]") {
+TEST_CASE("vit reads images of another size with the 2-D encodings; a 1-D table and linformer refuse them", "[vit]") {
   const Tensor larger = random_input({2, 2, 12, 16}, 4);  // a 3 x 4 grid instead of 2 x 2
   for (const std::string position : {"vit-learned", "sinusoidal-2d", "rope-2d"}) {
     INFO(position);
@@ -156,6 +156,10 @@ TEST_CASE("vit reads images of another size with the 2-D encodings, and a 1-D ta
   VisionTransformer vit(c);
   CHECK(vit.forward(random_input({2, 2, 8, 8}, 5)).shape() == Shape({2, 3}));
   CHECK_THROWS_WITH(vit.forward(larger), Catch::Contains("max_len = 5"));
+  c.position = "vit-learned";
+  c.attention = "linformer";  // E and F cover the training grid's tokens only
+  VisionTransformer projected(c);
+  CHECK_THROWS_WITH(projected.forward(larger), Catch::Contains("LinformerAttention") && Catch::Contains("max_len = 5"));
 }
 
 TEST_CASE("vit refuses images that do not split into whole patches, and bad settings", "[vit][errors]") {
