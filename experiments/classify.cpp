@@ -4,22 +4,101 @@
 //   classify --model cnn --epochs 5 --augment-shift 2
 //   classify --task idx --data-dir ~/mnist         (any IDX image set, e.g. MNIST)
 //   classify --name fashion-run --resume           (continue a run from its checkpoint)
+//   classify --model vit                           (a Vision Transformer over 4 x 4 patches)
+//   classify --model vit --attention local --window 7 --position rope-2d --pool mean
+//   classify --list                                (models, ViT attention variants and encodings)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // summary.json} and prints the summary (test accuracy, confusion matrix) as one JSON line.
 #include <iostream>
+#include <sstream>
 
+#include "experiments/lib/attention_flags.h"
 #include "experiments/lib/classify.h"
 #include "experiments/lib/cli.h"
+#include "layers/attention/transformer_registry.h"
+#include "layers/position/registry.h"
 
 using heed::experiments::ClassifyConfig;
 using heed::experiments::Json;
+
+namespace {
+
+const char* const kVitGroup = "Vision Transformer (--model vit)";
+
+void add_vit_options(cxxopts::Options& options, heed::experiments::VitOptions& v) {
+  const heed::experiments::VitOptions defaults;
+  auto number = [](std::int64_t& field, std::int64_t value) { return cxxopts::value(field)->default_value(std::to_string(value)); };
+  auto text = [](std::string& field, const std::string& value) { return cxxopts::value(field)->default_value(value); };
+  // clang-format off
+  options.add_options(kVitGroup)
+    ("patch", "patch size P: each P x P patch is one token (P divides the image size)", number(v.patch, defaults.patch))
+    ("d-model", "model width D", number(v.d_model, defaults.d_model))
+    ("heads", "attention heads (D must divide by it)", number(v.heads, defaults.heads))
+    ("kv-heads", "gqa: key/value heads (0: heads / 2)", number(v.kv_heads, defaults.kv_heads))
+    ("layers", "encoder layers", number(v.layers, defaults.layers))
+    ("ff", "feed-forward hidden size", number(v.ff, defaults.ff))
+    ("pool", "cls (a class token) or mean (the average of the patch outputs)", text(v.pool, defaults.pool))
+    ("position", "positional encoding (see --list): 2-D, or 1-D over the raster order", text(v.position, defaults.position))
+    ("attention", "transformer attention variant of every encoder layer (see --list)", text(v.attention, defaults.attention));
+  // clang-format on
+  heed::experiments::add_attention_knob_options(options, kVitGroup, v.knobs);
+}
+
+// " (vit: 0.05)": the value --model vit uses when the flag is left out.
+template <typename T>
+std::string vit_default(const T& value) {
+  std::ostringstream text;
+  text << " (vit: " << value << ")";
+  return text.str();
+}
+
+// --model vit starts from vit_training_defaults() for every training flag the command line leaves out.
+void use_vit_training_defaults(ClassifyConfig& c, const cxxopts::ParseResult& parsed) {
+  const ClassifyConfig vit = heed::experiments::vit_training_defaults();
+  heed::experiments::TrainOptions& t = c.train;
+  if (!parsed.count("optimizer")) t.optimizer = vit.train.optimizer;
+  if (!parsed.count("lr")) t.lr = vit.train.lr;
+  if (!parsed.count("weight-decay")) t.weight_decay = vit.train.weight_decay;
+  if (!parsed.count("schedule")) t.schedule = vit.train.schedule;
+  if (!parsed.count("warmup") && !parsed.count("warmup-fraction")) c.warmup_fraction = vit.warmup_fraction;
+  if (!parsed.count("clip-norm")) t.clip_norm = vit.train.clip_norm;
+}
+
+void print_list() {
+  auto row = [](const std::string& name, const std::string& text) {
+    std::cout << "  " << name << std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') << text << "\n";
+  };
+  std::cout << "models (--model NAME):\n";
+  row("cnn", "convolutional blocks, then a classifier (layers/models/cnn_classifier.h)");
+  row("vit", "Vision Transformer over patches, Dosovitskiy 2021 (V9, layers/models/vit.h)");
+  std::cout << "transformer attention over patches (--model vit --attention NAME; non-causal self-attention, "
+               "every variant):\n";
+  for (const auto& name : heed::transformer_attention_names()) {
+    row(name, heed::transformer_attention_description(name));
+    const std::string uses = heed::transformer_attention_capabilities(name);  // "self, ...; positions: ..."
+    row("", "  " + uses.substr(uses.find("positions:")));
+  }
+  std::cout << "positional encodings (--model vit --position NAME):\n";
+  std::cout << " on the patch grid (the class token gets none):\n";
+  for (const auto& name : heed::positional_encoding_names())
+    if (heed::is_grid_positional_encoding(name)) row(name, heed::positional_encoding_description(name));
+  std::cout << " 1-D, over the tokens in raster order (the class token first):\n";
+  for (const auto& name : heed::positional_encoding_names())
+    if (!heed::is_grid_positional_encoding(name)) row(name, heed::positional_encoding_description(name));
+  std::cout << "An encoding that acts inside attention (rotary, score bias, relative) needs a variant that takes it "
+               "(the 'positions:' line above).\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   return heed::experiments::run_driver("classify", [&] {
     cxxopts::Options options("classify", "Train an image classifier on Fashion-MNIST or any IDX image set.");
     ClassifyConfig c;
     auto& t = c.train;
+    const ClassifyConfig vit_config = heed::experiments::vit_training_defaults();
+    const heed::experiments::TrainOptions& vit = vit_config.train;
     // clang-format off
     options.add_options("Data")
       ("task", "fashion (Fashion-MNIST) or idx (any IDX set in --data-dir)", cxxopts::value(c.task)->default_value("fashion"))
@@ -28,23 +107,25 @@ int main(int argc, char** argv) {
       ("train-limit", "use only the first N training images (0: all)", cxxopts::value(c.train_limit)->default_value("0"))
       ("augment-shift", "random shifts of up to this many pixels (0: none)", cxxopts::value(c.augment_shift)->default_value("0"));
     options.add_options("Model")
-      ("model", "cnn", cxxopts::value(c.model)->default_value("cnn"))
+      ("model", "cnn or vit", cxxopts::value(c.model)->default_value("cnn"))
       ("channels", "channels of each conv block", cxxopts::value(c.channels)->default_value("32,64"))
       ("hidden", "hidden layer before the classifier (0: none)", cxxopts::value(c.hidden)->default_value("128"))
       ("batch-norm", "batch normalization after each conv", cxxopts::value(c.batch_norm)->default_value("true"))
-      ("dropout", "dropout after the hidden layer", cxxopts::value(c.dropout)->default_value("0"))
+      ("dropout", "cnn: dropout after the hidden layer; vit: on the tokens, each sublayer and in the feed-forward", cxxopts::value(c.dropout)->default_value("0"))
       ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
+    add_vit_options(options, c.vit);
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
       ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("128"))
-      ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
-      ("lr", "learning rate", cxxopts::value(t.lr)->default_value("0.002"))
-      ("weight-decay", "weight decay", cxxopts::value(t.weight_decay)->default_value("0"))
+      ("optimizer", "adam, adamw, rmsprop or sgd" + vit_default(vit.optimizer), cxxopts::value(t.optimizer)->default_value("adam"))
+      ("lr", "learning rate (peak rate for warmup schedules)" + vit_default(vit.lr), cxxopts::value(t.lr)->default_value("0.002"))
+      ("weight-decay", "weight decay" + vit_default(vit.weight_decay), cxxopts::value(t.weight_decay)->default_value("0"))
       ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
-      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
+      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam" + vit_default(vit.schedule), cxxopts::value(t.schedule)->default_value("cosine"))
       ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
-      ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("0"))
+      ("warmup-fraction", "warmup for this fraction of the steps, replacing --warmup when > 0" + vit_default(vit_config.warmup_fraction), cxxopts::value(c.warmup_fraction)->default_value("0"))
+      ("clip-norm", "clip gradients to this global norm (0: off)" + vit_default(vit.clip_norm), cxxopts::value(t.clip_norm)->default_value("0"))
       ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("0"))
       ("seed", "random seed", cxxopts::value(t.seed)->default_value("0"))
       ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
@@ -56,6 +137,7 @@ int main(int argc, char** argv) {
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
+      ("list", "list the models, and the attention variants and positional encodings of --model vit, then exit")
       ("h,help", "print this help");
     // clang-format on
     const auto parsed = options.parse(argc, argv);
@@ -65,6 +147,11 @@ int main(int argc, char** argv) {
       std::cout << options.help() << "\n";
       return 0;
     }
+    if (parsed.count("list")) {
+      print_list();
+      return 0;
+    }
+    if (c.model == "vit") use_vit_training_defaults(c, parsed);
     if (t.resume) c = heed::experiments::resumed_config<ClassifyConfig>(t, heed::experiments::classify_config_from_json);
     const Json summary = heed::experiments::run_classify(c);
     std::cout << summary.dump() << std::endl;

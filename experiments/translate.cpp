@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "data/tasks.h"
+#include "experiments/lib/attention_flags.h"
 #include "experiments/lib/cli.h"
 #include "experiments/lib/translate.h"
 #include "layers/attention/registry.h"
@@ -27,9 +28,6 @@ int main(int argc, char** argv) {
     cxxopts::Options options("translate", "Train a sequence-to-sequence model with attention on a toy translation task.");
     TranslateConfig c;
     auto& t = c.train;
-    auto& k = c.knobs;
-    const heed::TransformerAttentionConfig knob_defaults;
-    auto default_of = [](std::int64_t v) { return std::to_string(v); };
     // clang-format off
     options.add_options("Task")
       ("task", "copy, dates, numbers, reverse, sort, or tsv", cxxopts::value(c.task)->default_value("dates"))
@@ -64,18 +62,8 @@ int main(int argc, char** argv) {
       ("decoder-attention", "decoder causal self-attention variant (empty: --attention)", cxxopts::value(c.decoder_attention)->default_value(""))
       ("cross-attention", "decoder-to-encoder attention variant (empty: --attention)", cxxopts::value(c.cross_attention)->default_value(""))
       ("position", "positional encoding (see --list)", cxxopts::value(c.position)->default_value("sinusoidal"))
-      ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"))
-      ("window", "local, longformer: keys within i-w .. i+w", cxxopts::value(k.window)->default_value(default_of(knob_defaults.window)))
-      ("block", "strided, fixed: stride / block size (0: ceil(sqrt(max length)))", cxxopts::value(k.block)->default_value(default_of(knob_defaults.block)))
-      ("summary", "fixed: summary columns per block", cxxopts::value(k.summary)->default_value(default_of(knob_defaults.summary)))
-      ("global-tokens", "longformer: global positions at the start", cxxopts::value(k.global_tokens)->default_value(default_of(knob_defaults.global_tokens)))
-      ("features", "performer: random features (0: 2 * head size)", cxxopts::value(k.features)->default_value(default_of(knob_defaults.features)))
-      ("redraw-every", "performer: redraw features every N training calls (0: never)", cxxopts::value(k.redraw_every)->default_value(default_of(knob_defaults.redraw_every)))
-      ("projected-len", "linformer: length K and V are projected to", cxxopts::value(k.projected_len)->default_value(default_of(knob_defaults.projected_len)))
-      ("landmarks", "nystrom: landmarks", cxxopts::value(k.landmarks)->default_value(default_of(knob_defaults.landmarks)))
-      ("buckets", "lsh: hash buckets (even)", cxxopts::value(k.buckets)->default_value(default_of(knob_defaults.buckets)))
-      ("chunk", "lsh: chunk length", cxxopts::value(k.chunk)->default_value(default_of(knob_defaults.chunk)))
-      ("tile", "flash: query and key tile size", cxxopts::value(k.tile)->default_value(default_of(knob_defaults.tile)));
+      ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"));
+    heed::experiments::add_attention_knob_options(options, "Transformer model (--model transformer)", c.knobs);
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
@@ -133,8 +121,10 @@ int main(int argc, char** argv) {
         }
         row("", "  " + uses);
       }
-      std::cout << "positional encodings (--model transformer --position NAME):\n";
-      for (const auto& name : heed::positional_encoding_names()) row(name, heed::positional_encoding_description(name));
+      std::cout << "positional encodings (--model transformer --position NAME; the patch-grid ones are for "
+                   "classify --model vit):\n";
+      for (const auto& name : heed::positional_encoding_names())
+        if (!heed::is_grid_positional_encoding(name)) row(name, heed::positional_encoding_description(name));
       std::cout << "other attention structures (their own drivers):\n";
       row("han", "hierarchical attention network, Yang 2016 (O1): build/bin/documents");
       return 0;

@@ -26,6 +26,7 @@
 #include "layers/attention/sequence_attention.h"
 #include "layers/attention/transformer_attention.h"
 #include "layers/attention/transformer_registry.h"
+#include "layers/position/grid_position.h"
 #include "layers/position/positional_encoding.h"
 #include "layers/position/registry.h"
 
@@ -33,3 +34,4 @@
 #include "layers/models/seq2seq.h"
 #include "layers/models/transformer.h"
 #include "layers/models/translation_model.h"
+#include "layers/models/vit.h"

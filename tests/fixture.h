@@ -1,6 +1,8 @@
 // Reading the PyTorch fixtures in tests/fixtures/<folder>/<name>.json: a
 // config object and named tensors {shape, dtype, data}, written by the
-// tests/fixtures/make_<folder>_fixtures.py scripts.
+// tests/fixtures/make_<folder>_fixtures.py scripts; and the two steps most
+// fixture tests share: loading a module's parameters from the fixture, and
+// comparing an output and its gradients with PyTorch's.
 #pragma once
 
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.h"
+#include "layers/module.h"
 
 namespace heed::test {
 
@@ -51,6 +54,28 @@ inline Fixture load_fixture(const std::string& folder, const std::string& name) 
                                : from_vector(value.at("data").get<std::vector<double>>(), shape);
   }
   return fixture;
+}
+
+// Copies the fixture's tensors into the module's parameters, by the module's parameter names.
+inline void load_parameters(Module& module, const Fixture& f) {
+  NamedTensors state;
+  for (const auto& [name, _] : module.named_parameters()) state.emplace_back(name, f[name]);
+  module.load_state_dict(state);
+}
+
+// output against f["output"]; then backpropagates L = sum(output * f["R"]) and compares the
+// gradient of every input and every parameter of the module with f["grad.<name>"].
+inline void require_output_and_gradients(const Fixture& f, const Tensor& output, const NamedTensors& inputs,
+                                         const Module& module, double tolerance) {
+  require_close(output, f["output"], tolerance);
+  sum(output * f["R"]).backward();
+  NamedTensors checked = inputs;
+  for (const auto& named : module.named_parameters()) checked.push_back(named);
+  for (const auto& [key, t] : checked) {
+    INFO(f.name << ": gradient of " << key);
+    REQUIRE(t.grad().defined());
+    require_close(t.grad(), f["grad." + key], tolerance);
+  }
 }
 
 }  // namespace heed::test

@@ -7,8 +7,10 @@
 #include "autograd/grad_mode.h"
 #include "data/checkpoint.h"
 #include "data/images.h"
+#include "experiments/lib/attention_flags.h"
 #include "layers/loss.h"
 #include "layers/models/cnn_classifier.h"
+#include "layers/models/vit.h"
 #include "optim/clip.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
@@ -46,7 +48,7 @@ struct Evaluation {
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
 };
 
-Evaluation evaluate(CnnClassifier& model, const data::ImageDataset& dataset, std::int64_t classes) {
+Evaluation evaluate(Module& model, const data::ImageDataset& dataset, std::int64_t classes) {
   NoGradGuard no_grad;
   model.eval();
   data::ImageLoader loader(dataset, 500, /*shuffle=*/false, 0);
@@ -95,14 +97,88 @@ std::string confusion_text(const Evaluation& e, const std::vector<std::string>& 
   return out.str();
 }
 
+std::shared_ptr<Module> build_cnn(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
+  CnnConfig model_config;
+  model_config.in_channels = train.images.size(1);
+  model_config.image_size = train.images.size(2);
+  model_config.channels = c.channels;
+  model_config.hidden = c.hidden;
+  model_config.batch_norm = c.batch_norm;
+  model_config.dropout = c.dropout;
+  model_config.num_classes = train.num_classes();
+  return std::make_shared<CnnClassifier>(model_config, gen);
+}
+
+std::shared_ptr<Module> build_vit(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
+  const VitOptions& v = c.vit;
+  VitConfig m;
+  m.in_channels = train.images.size(1);
+  m.image_size = train.images.size(2);
+  m.num_classes = train.num_classes();
+  m.patch = v.patch;
+  m.model_dim = v.d_model;
+  m.heads = v.heads;
+  m.layers = v.layers;
+  m.ff_dim = v.ff;
+  m.dropout = c.dropout;
+  m.pool = v.pool;
+  m.position = v.position;
+  m.attention = v.attention;
+  m.knobs = v.knobs;
+  m.knobs.kv_heads = v.kv_heads;
+  return std::make_shared<VisionTransformer>(m, gen);
+}
+
+// The model named by c.model, sized for the images; throws on a bad name or setting.
+std::shared_ptr<Module> build_model(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
+  if (c.model == "vit") return build_vit(c, train, gen);
+  return build_cnn(c, train, gen);
+}
+
+Json vit_options_to_json(const VitOptions& v) {
+  Json json = {{"patch", v.patch}, {"d_model", v.d_model}, {"heads", v.heads}, {"kv_heads", v.kv_heads},
+               {"layers", v.layers}, {"ff", v.ff}, {"pool", v.pool}, {"position", v.position},
+               {"attention", v.attention}};
+  json.update(attention_knobs_to_json(v.knobs));
+  return json;
+}
+
+VitOptions vit_options_from_json(const Json& j) {
+  VitOptions v;
+  v.patch = j.at("patch");
+  v.d_model = j.at("d_model");
+  v.heads = j.at("heads");
+  v.kv_heads = j.at("kv_heads");
+  v.layers = j.at("layers");
+  v.ff = j.at("ff");
+  v.pool = j.at("pool");
+  v.position = j.at("position");
+  v.attention = j.at("attention");
+  attention_knobs_from_json(j, v.knobs);
+  return v;
+}
+
 }  // namespace
+
+ClassifyConfig vit_training_defaults() {
+  ClassifyConfig c;
+  TrainOptions& t = c.train;
+  t.optimizer = "adamw";
+  t.lr = 1e-3;
+  t.weight_decay = 0.05;
+  t.schedule = "warmup-cosine";
+  t.clip_norm = 1.0;
+  c.warmup_fraction = 0.05;
+  return c;
+}
 
 Json classify_config_to_json(const ClassifyConfig& c) {
   const TrainOptions& t = c.train;
   return {{"driver", "classify"}, {"task", c.task}, {"data_dir", c.data_dir}, {"valid_size", c.valid_size},
           {"train_limit", c.train_limit}, {"augment_shift", c.augment_shift}, {"model", c.model},
           {"channels", c.channels}, {"hidden", c.hidden}, {"batch_norm", c.batch_norm}, {"dropout", c.dropout},
-          {"label_smoothing", c.label_smoothing}, {"steps", t.steps}, {"epochs", t.epochs}, {"batch", t.batch_size},
+          {"label_smoothing", c.label_smoothing}, {"warmup_fraction", c.warmup_fraction},
+          {"vit", vit_options_to_json(c.vit)}, {"steps", t.steps}, {"epochs", t.epochs}, {"batch", t.batch_size},
           {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay}, {"momentum", t.momentum},
           {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
           {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
@@ -123,6 +199,9 @@ ClassifyConfig classify_config_from_json(const Json& j) {
   c.batch_norm = j.at("batch_norm");
   c.dropout = j.at("dropout");
   c.label_smoothing = j.at("label_smoothing");
+  // Absent from configs written before the ViT: they read with the defaults.
+  c.warmup_fraction = j.value("warmup_fraction", c.warmup_fraction);
+  if (j.contains("vit")) c.vit = vit_options_from_json(j.at("vit"));
   t.steps = j.at("steps");
   t.epochs = j.at("epochs");
   t.batch_size = j.at("batch");
@@ -142,38 +221,39 @@ ClassifyConfig classify_config_from_json(const Json& j) {
 }
 
 std::string default_run_name(const ClassifyConfig& c) {
-  return c.task + "-" + c.model + "-s" + std::to_string(c.train.seed);
+  const std::string variant = c.model == "vit" ? "-" + c.vit.attention + "-" + c.vit.position : "";
+  return c.task + "-" + c.model + variant + "-s" + std::to_string(c.train.seed);
 }
 
 Json run_classify(const ClassifyConfig& config) {
   const TrainOptions& opt = config.train;
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);
-  HEED_CHECK(config.model == "cnn", "classify: unknown model '", config.model, "'; valid models: cnn");
-  const Images images = load_images(config);  // bad data is refused before the run folder exists
+  HEED_CHECK(config.model == "cnn" || config.model == "vit", "classify: unknown model '", config.model,
+             "'; valid models: cnn, vit");
+  HEED_CHECK(config.warmup_fraction >= 0 && config.warmup_fraction < 1, "classify: --warmup-fraction ",
+             config.warmup_fraction, " must be in [0, 1): the share of the steps spent warming up");
+  const Images images = load_images(config);
+  const std::int64_t classes = images.train.num_classes();
+  Generator gen(opt.seed);
+  const std::shared_ptr<Module> model_ptr = build_model(config, images.train, gen);
+  Module& model = *model_ptr;
+  // Bad data and bad model settings are refused before the run folder exists.
   RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
   if (!opt.resume) {
     Json saved = classify_config_to_json(config);
     saved["name"] = name;
     run.write_json("config.json", saved);
   }
-  const std::int64_t classes = images.train.num_classes();
-  Generator gen(opt.seed);
-  CnnConfig model_config;
-  model_config.in_channels = images.train.images.size(1);
-  model_config.image_size = images.train.images.size(2);
-  model_config.channels = config.channels;
-  model_config.hidden = config.hidden;
-  model_config.batch_norm = config.batch_norm;
-  model_config.dropout = config.dropout;
-  model_config.num_classes = classes;
-  CnnClassifier model(model_config, gen);
 
   data::ImageLoader train_loader(images.train, opt.batch_size, /*shuffle=*/true, opt.seed, config.augment_shift);
   const std::int64_t total_steps = opt.steps > 0 ? opt.steps : opt.epochs * train_loader.num_batches();
   const std::int64_t eval_every = std::min(total_steps, opt.eval_every > 0 ? opt.eval_every : train_loader.num_batches());
   auto optimizer = make_optimizer(model.parameters(), opt);
-  auto schedule = make_schedule(opt, total_steps);
+  TrainOptions schedule_options = opt;
+  if (config.warmup_fraction > 0)
+    schedule_options.warmup_steps = static_cast<std::int64_t>(config.warmup_fraction * static_cast<double>(total_steps));
+  auto schedule = make_schedule(schedule_options, total_steps);
 
   std::int64_t step = 0;
   double best_valid = 0;
@@ -262,6 +342,10 @@ Json run_classify(const ClassifyConfig& config) {
                               .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
                               .parameters = model.num_parameters(), .threads = threads,
                               .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
+  if (config.model == "vit") {
+    summary["attention"] = config.vit.attention;
+    summary["position"] = config.vit.position;
+  }
   summary["best_valid_accuracy"] = best_valid;
   if (stopped_early) {
     summary["stopped_at_step"] = step;

@@ -9,6 +9,7 @@
 #include "data/checkpoint.h"
 #include "data/seq_batch.h"
 #include "data/tasks.h"
+#include "experiments/lib/attention_flags.h"
 #include "experiments/lib/metrics.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
@@ -303,8 +304,7 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
 
 Json config_json(const TranslateConfig& c) {
   const TrainOptions& t = c.train;
-  const TransformerAttentionConfig& k = c.knobs;
-  return {{"driver", "translate"}, {"task", c.task}, {"tsv", c.tsv_path}, {"tokenizer", c.tokenizer},
+  Json json = {{"driver", "translate"}, {"task", c.task}, {"tsv", c.tsv_path}, {"tokenizer", c.tokenizer},
           {"train_size", c.train_size}, {"valid_size", c.valid_size}, {"test_size", c.test_size},
           {"min_len", c.min_len}, {"max_len", c.max_len}, {"model", c.model}, {"cell", c.cell},
           {"embed", c.embed_dim}, {"hidden", c.hidden}, {"layers", c.layers}, {"bidirectional", c.bidirectional},
@@ -314,15 +314,14 @@ Json config_json(const TranslateConfig& c) {
           {"d_model", c.d_model}, {"heads", c.heads}, {"kv_heads", c.kv_heads}, {"ff", c.ff},
           {"decoder_layers", c.decoder_layers}, {"self_attention", c.self_attention},
           {"decoder_attention", c.decoder_attention}, {"cross_attention", c.cross_attention},
-          {"position", c.position}, {"post_norm", c.post_norm}, {"window", k.window}, {"block", k.block},
-          {"summary", k.summary}, {"global_tokens", k.global_tokens}, {"features", k.features},
-          {"redraw_every", k.redraw_every}, {"projected_len", k.projected_len}, {"landmarks", k.landmarks},
-          {"buckets", k.buckets}, {"chunk", k.chunk}, {"tile", k.tile}, {"eval", c.eval},
+          {"position", c.position}, {"post_norm", c.post_norm}, {"eval", c.eval},
           {"beam", c.beam}, {"samples", c.samples}, {"steps", t.steps}, {"epochs", t.epochs},
           {"batch", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay},
           {"momentum", t.momentum}, {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
           {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
           {"out_dir", t.out_dir}};
+  json.update(attention_knobs_to_json(c.knobs));
+  return json;
 }
 
 }  // namespace
@@ -363,18 +362,7 @@ TranslateConfig translate_config_from_json(const Json& j) {
   c.cross_attention = j.value("cross_attention", c.cross_attention);
   c.position = j.value("position", c.position);
   c.post_norm = j.value("post_norm", c.post_norm);
-  TransformerAttentionConfig& k = c.knobs;
-  k.window = j.value("window", k.window);
-  k.block = j.value("block", k.block);
-  k.summary = j.value("summary", k.summary);
-  k.global_tokens = j.value("global_tokens", k.global_tokens);
-  k.features = j.value("features", k.features);
-  k.redraw_every = j.value("redraw_every", k.redraw_every);
-  k.projected_len = j.value("projected_len", k.projected_len);
-  k.landmarks = j.value("landmarks", k.landmarks);
-  k.buckets = j.value("buckets", k.buckets);
-  k.chunk = j.value("chunk", k.chunk);
-  k.tile = j.value("tile", k.tile);
+  attention_knobs_from_json(j, c.knobs);
   c.eval = j.value("eval", c.eval);
   c.beam = j.at("beam");
   c.samples = j.at("samples");

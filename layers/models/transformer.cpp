@@ -7,14 +7,6 @@
 
 namespace heed {
 
-namespace {
-
-bool acts_inside_attention(PositionKind kind) {
-  return kind == PositionKind::Rotary || kind == PositionKind::ScoreBias || kind == PositionKind::Relative;
-}
-
-}  // namespace
-
 std::string attention_role_name(AttentionRole role) {
   switch (role) {
     case AttentionRole::EncoderSelf: return "encoder self-attention";

@@ -13,6 +13,10 @@ std::string position_kind_name(PositionKind kind) {
   return "?";
 }
 
+bool acts_inside_attention(PositionKind kind) {
+  return kind == PositionKind::Rotary || kind == PositionKind::ScoreBias || kind == PositionKind::Relative;
+}
+
 Tensor PositionalEncoding::embed(const Tensor& x, std::int64_t) { return x; }
 Tensor PositionalEncoding::rotate(const Tensor& x, const Tensor&) { return x; }
 Tensor PositionalEncoding::score_bias(const Tensor&) { return {}; }

@@ -4,8 +4,9 @@
 // not change. Each encoding (CATALOG.md, rows P1-P9) puts position back in one
 // of four places, and its kind() says which:
 //
-//   Absolute   x_p <- x_p + P_p, added once to the embeddings         sinusoidal, learned (P2, P3, P8, P9)
-//   Rotary     q_i <- R(i) q_i, k_j <- R(j) k_j inside attention,     rope (P6)
+//   Absolute   x_p <- x_p + P_p, added once to the embeddings         sinusoidal, learned, sinusoidal-2d,
+//                                                                     vit-learned (P2, P3, P8, P9)
+//   Rotary     q_i <- R(i) q_i, k_j <- R(j) k_j inside attention,     rope (P6), rope-2d
 //              so q_i . k_j depends on i and j only through j - i
 //   ScoreBias  s_ij <- s_ij + b_h(j - i), a per-head scalar           t5, alibi (P5, P7)
 //   Relative   s_ij <- (q_i . (k_j + a^K(j-i))) / sqrt(d);            shaw (P4)
@@ -21,6 +22,11 @@
 // Relative, rotary and bias encodings act in self-attention only: a source
 // position and a target position are not on one axis, so cross-attention
 // gets no positional term (as in T5 and in RoPE models).
+//
+// Image models place their tokens on a grid of patches, not on a line: the
+// 2-D encodings (sinusoidal-2d, vit-learned, rope-2d) derive from
+// GridPositionalEncoding (grid_position.h), which knows the grid's rows and
+// columns. The 1-D encodings still work on patches, read in raster order.
 //
 // Writing an encoding: derive from PositionalEncoding, take
 // (const PositionConfig&, Generator&) in the constructor, override kind() and
@@ -38,6 +44,10 @@ enum class PositionKind { None, Absolute, Rotary, ScoreBias, Relative };
 
 std::string position_kind_name(PositionKind kind);  // "absolute", "rotary", ...
 
+// Rotary, bias and relative encodings act inside attention (AttentionCall.position);
+// absolute ones are added to the embeddings instead.
+bool acts_inside_attention(PositionKind kind);
+
 struct PositionConfig {
   std::int64_t model_dim = 0;       // D: the embedding size (absolute encodings)
   std::int64_t heads = 1;           // H: one bias per head (t5, alibi)
@@ -47,6 +57,8 @@ struct PositionConfig {
   std::int64_t buckets = 32;        // t5: number of distance buckets
   bool causal = false;              // t5: a causal model only sees d <= 0, so every bucket goes to the past
   double base = 10000.0;            // sinusoidal and rope wavelengths: base^(2i/d)
+  std::int64_t grid_rows = 0;       // 2-D encodings: the patch grid they are built (and trained) for
+  std::int64_t grid_cols = 0;
   DType dtype = DType::Float32;
 
   std::int64_t per_head() const { return head_dim > 0 ? head_dim : model_dim / heads; }

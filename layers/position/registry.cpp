@@ -1,13 +1,17 @@
 #include "layers/position/registry.h"
 
 #include "layers/named_registry.h"
+#include "layers/position/grid_position.h"
 #include "layers/position/alibi.h"
 #include "layers/position/learned.h"
 #include "layers/position/none.h"
 #include "layers/position/rope.h"
+#include "layers/position/rope_2d.h"
 #include "layers/position/shaw.h"
 #include "layers/position/sinusoidal.h"
+#include "layers/position/sinusoidal_2d.h"
 #include "layers/position/t5.h"
+#include "layers/position/vit_learned.h"
 
 namespace heed {
 
@@ -32,6 +36,13 @@ std::vector<Registry::Entry> builtin_encodings() {
       {"t5", "one learned bias per head and distance bucket (P5, Raffel 2020)", factory_of<T5RelativeBias>()},
       {"rope", "rotary: q and k channel pairs turned by position (P6, Su 2021)", factory_of<RotaryPosition>()},
       {"alibi", "bias -m_h |i - j| with fixed geometric slopes (P7, Press 2021)", factory_of<AlibiBias>()},
+      // Patch grids (the ViT): they need PositionConfig.grid_rows and grid_cols.
+      {"sinusoidal-2d", "patch grids: sin/cos of the row in half the channels, of the column in the other (P8)",
+       factory_of<SinusoidalPosition2d>()},
+      {"vit-learned", "patch grids: one trained vector per patch, bilinearly resized for other grids (P9, "
+       "Dosovitskiy 2021)", factory_of<VitLearnedPosition>()},
+      {"rope-2d", "patch grids: rotary, half the pairs turned by the row, half by the column (Heo 2024)",
+       factory_of<RotaryPosition2d>()},
   };
 }
 
@@ -57,5 +68,11 @@ std::vector<std::string> positional_encoding_names() { return registry().names()
 std::string positional_encoding_description(const std::string& name) { return registry().description(name); }
 
 void check_positional_encoding_name(const std::string& name) { registry().check_known(name); }
+
+bool is_grid_positional_encoding(const std::string& name) {
+  Generator gen(0);
+  const PositionConfig small{.model_dim = 16, .heads = 4, .max_len = 16, .grid_rows = 2, .grid_cols = 2};
+  return dynamic_cast<GridPositionalEncoding*>(make_positional_encoding(name, small, gen).get()) != nullptr;
+}
 
 }  // namespace heed

@@ -13,17 +13,12 @@
 
 using namespace heed;
 using heed::test::Fixture;
+using heed::test::load_parameters;
 using heed::test::require_close;
 
 namespace {
 
 constexpr double kTolerance = 1e-9;
-
-void load_parameters(Module& module, const Fixture& f) {
-  NamedTensors state;
-  for (const auto& [name, _] : module.named_parameters()) state.emplace_back(name, f[name]);
-  module.load_state_dict(state);
-}
 
 void require_results_and_gradients(const Fixture& f, const std::vector<std::pair<std::string, Tensor>>& results,
                                    const NamedTensors& leaves) {

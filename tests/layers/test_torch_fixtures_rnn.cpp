@@ -18,6 +18,7 @@
 
 using namespace heed;
 using heed::test::Fixture;
+using heed::test::load_parameters;
 using heed::test::require_close;
 
 namespace {
@@ -25,13 +26,6 @@ namespace {
 constexpr double kTolerance = 1e-9;
 
 Fixture load_fixture(const std::string& name) { return heed::test::load_fixture("rnn", name); }
-
-// Copies the fixture's parameters into the module by name: the names must be PyTorch's.
-void load_parameters(Module& module, const Fixture& f) {
-  NamedTensors state;
-  for (const auto& [name, _] : module.named_parameters()) state.emplace_back(name, f[name]);
-  module.load_state_dict(state);
-}
 
 // Backpropagates L and compares every result, then the gradient of every leaf and parameter.
 void require_results_and_gradients(const Fixture& f, const std::vector<std::pair<std::string, Tensor>>& results,

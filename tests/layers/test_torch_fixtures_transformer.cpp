@@ -12,7 +12,8 @@
 
 using namespace heed;
 using heed::test::Fixture;
-using heed::test::require_close;
+using heed::test::load_parameters;
+using heed::test::require_output_and_gradients;
 
 namespace {
 
@@ -30,25 +31,6 @@ TransformerAttentionConfig attention_config(const Fixture& f) {
   return c;
 }
 
-void load_parameters(Module& module, const Fixture& f) {
-  NamedTensors state;
-  for (const auto& [name, _] : module.named_parameters()) state.emplace_back(name, f[name]);
-  module.load_state_dict(state);
-}
-
-void require_output_and_gradients(const Fixture& f, const Tensor& output, const NamedTensors& inputs,
-                                  const Module& module) {
-  require_close(output, f["output"], kTolerance);
-  sum(output * f["R"]).backward();
-  NamedTensors checked = inputs;
-  for (const auto& named : module.named_parameters()) checked.push_back(named);
-  for (const auto& [key, t] : checked) {
-    INFO(f.name << ": gradient of " << key);
-    REQUIRE(t.grad().defined());
-    require_close(t.grad(), f["grad." + key], kTolerance);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("torch fixtures: TransformerEncoderLayer, pre-LN relu and post-LN gelu, with padding",
@@ -61,7 +43,7 @@ TEST_CASE("torch fixtures: TransformerEncoderLayer, pre-LN relu and post-LN gelu
     load_parameters(layer, f);
     const Tensor x = f.leaf("x");
     const Tensor output = layer.forward(x, f["mask"]).output;
-    require_output_and_gradients(f, output, {{"x", x}}, layer);
+    require_output_and_gradients(f, output, {{"x", x}}, layer, kTolerance);
   }
 }
 
@@ -73,5 +55,5 @@ TEST_CASE("torch fixtures: TransformerDecoderLayer, pre-LN, causal, memory paddi
   load_parameters(layer, f);
   const Tensor y = f.leaf("y"), memory = f.leaf("memory");
   const Tensor output = layer.forward(y, memory, f["mask"]).output;
-  require_output_and_gradients(f, output, {{"y", y}, {"memory", memory}}, layer);
+  require_output_and_gradients(f, output, {{"y", y}, {"memory", memory}}, layer, kTolerance);
 }
