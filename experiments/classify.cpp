@@ -4,6 +4,9 @@
 //   classify --model cnn --epochs 5 --augment-shift 2
 //   classify --task idx --data-dir ~/mnist         (any IDX image set, e.g. MNIST)
 //   classify --name fashion-run --resume           (continue a run from its checkpoint)
+//   classify --model cnn --attention cbam          (vision attention after every conv block)
+//   classify --attention se --attention-blocks 1   (after the second block only)
+//   classify --list                                (the vision attention modules)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // summary.json} and prints the summary (test accuracy, confusion matrix) as one JSON line.
@@ -11,9 +14,23 @@
 
 #include "experiments/lib/classify.h"
 #include "experiments/lib/cli.h"
+#include "layers/vision/registry.h"
 
 using heed::experiments::ClassifyConfig;
 using heed::experiments::Json;
+
+namespace {
+
+// --list: one section per kind of pluggable module, each row a flag value and what it does.
+void print_list() {
+  const auto row = [](const std::string& name, const std::string& text) {
+    std::cout << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ') << text << "\n";
+  };
+  std::cout << "vision attention (--model cnn --attention):\n";
+  for (const auto& name : heed::vision_attention_names()) row(name, heed::vision_attention_description(name));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   return heed::experiments::run_driver("classify", [&] {
@@ -34,6 +51,11 @@ int main(int argc, char** argv) {
       ("batch-norm", "batch normalization after each conv", cxxopts::value(c.batch_norm)->default_value("true"))
       ("dropout", "dropout after the hidden layer", cxxopts::value(c.dropout)->default_value("0"))
       ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
+    options.add_options("CNN attention (--model cnn)")
+      ("attention", "vision attention module (see --list); attention-pool replaces the flatten", cxxopts::value(c.attention)->default_value("none"))
+      ("attention-blocks", "comma list of the conv blocks, from 0, whose ReLU it follows (default: every block)", cxxopts::value(c.attention_blocks))
+      ("reduction", "se, channel, cbam, coord: bottleneck of max(1, C / r) channels", cxxopts::value(c.reduction)->default_value("8"))
+      ("spatial-kernel", "spatial, cbam: size k of the k x k convolution (odd)", cxxopts::value(c.spatial_kernel)->default_value("7"));
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
@@ -49,20 +71,25 @@ int main(int argc, char** argv) {
       ("seed", "random seed", cxxopts::value(t.seed)->default_value("0"))
       ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
     options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-s<seed>)", cxxopts::value(t.name)->default_value(""))
+      ("name", "run name: results go to <out>/<name> (default: <task>-<model>[-<attention>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
       ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
       ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
       ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
+      ("list", "list the attention modules of each model, then exit")
       ("h,help", "print this help");
     // clang-format on
     const auto parsed = options.parse(argc, argv);
     if (!parsed.unmatched().empty())
       throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
     if (parsed.count("help")) {
-      std::cout << options.help() << "\n";
+      std::cout << options.help({"Data", "Model", "CNN attention (--model cnn)", "Training", "Output"}) << "\n";
+      return 0;
+    }
+    if (parsed.count("list")) {
+      print_list();
       return 0;
     }
     if (t.resume) c = heed::experiments::resumed_config<ClassifyConfig>(t, heed::experiments::classify_config_from_json);

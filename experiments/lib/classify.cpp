@@ -9,6 +9,7 @@
 #include "data/images.h"
 #include "layers/loss.h"
 #include "layers/models/cnn_classifier.h"
+#include "layers/vision/registry.h"
 #include "optim/clip.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
@@ -72,6 +73,15 @@ Evaluation evaluate(CnnClassifier& model, const data::ImageDataset& dataset, std
   return result;
 }
 
+// The CNN's vision attention from the flags --attention, --attention-blocks, --reduction and
+// --spatial-kernel.
+void attach_cnn_attention(CnnClassifier& model, const ClassifyConfig& c, Generator& gen) {
+  VisionAttentionConfig knobs;
+  knobs.reduction = c.reduction;
+  knobs.spatial_kernel = c.spatial_kernel;
+  add_vision_attention(model, c.attention, c.attention_blocks, knobs, gen);
+}
+
 std::string confusion_text(const Evaluation& e, const std::vector<std::string>& names) {
   std::ostringstream out;
   out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(14, ' ');
@@ -106,7 +116,8 @@ Json classify_config_to_json(const ClassifyConfig& c) {
           {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay}, {"momentum", t.momentum},
           {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
           {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
-          {"out_dir", t.out_dir}};
+          {"out_dir", t.out_dir}, {"attention", c.attention}, {"attention_blocks", c.attention_blocks},
+          {"reduction", c.reduction}, {"spatial_kernel", c.spatial_kernel}};
 }
 
 ClassifyConfig classify_config_from_json(const Json& j) {
@@ -138,11 +149,17 @@ ClassifyConfig classify_config_from_json(const Json& j) {
   t.threads = j.at("threads");
   t.name = j.at("name");
   t.out_dir = j.at("out_dir");
+  // Runs saved before the CNN had vision attention have none.
+  c.attention = j.value("attention", c.attention);
+  c.attention_blocks = j.value("attention_blocks", c.attention_blocks);
+  c.reduction = j.value("reduction", c.reduction);
+  c.spatial_kernel = j.value("spatial_kernel", c.spatial_kernel);
   return c;
 }
 
 std::string default_run_name(const ClassifyConfig& c) {
-  return c.task + "-" + c.model + "-s" + std::to_string(c.train.seed);
+  const std::string attention = c.attention == "none" ? "" : "-" + c.attention;
+  return c.task + "-" + c.model + attention + "-s" + std::to_string(c.train.seed);
 }
 
 Json run_classify(const ClassifyConfig& config) {
@@ -150,13 +167,8 @@ Json run_classify(const ClassifyConfig& config) {
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);
   HEED_CHECK(config.model == "cnn", "classify: unknown model '", config.model, "'; valid models: cnn");
-  const Images images = load_images(config);  // bad data is refused before the run folder exists
-  RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
-  if (!opt.resume) {
-    Json saved = classify_config_to_json(config);
-    saved["name"] = name;
-    run.write_json("config.json", saved);
-  }
+  check_vision_attention_name(config.attention);
+  const Images images = load_images(config);  // bad data and flags are refused before the run folder exists
   const std::int64_t classes = images.train.num_classes();
   Generator gen(opt.seed);
   CnnConfig model_config;
@@ -168,6 +180,13 @@ Json run_classify(const ClassifyConfig& config) {
   model_config.dropout = config.dropout;
   model_config.num_classes = classes;
   CnnClassifier model(model_config, gen);
+  attach_cnn_attention(model, config, gen);
+  RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
+  if (!opt.resume) {
+    Json saved = classify_config_to_json(config);
+    saved["name"] = name;
+    run.write_json("config.json", saved);
+  }
 
   data::ImageLoader train_loader(images.train, opt.batch_size, /*shuffle=*/true, opt.seed, config.augment_shift);
   const std::int64_t total_steps = opt.steps > 0 ? opt.steps : opt.epochs * train_loader.num_batches();
@@ -262,6 +281,7 @@ Json run_classify(const ClassifyConfig& config) {
                               .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
                               .parameters = model.num_parameters(), .threads = threads,
                               .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
+  summary["attention"] = config.attention;
   summary["best_valid_accuracy"] = best_valid;
   if (stopped_early) {
     summary["stopped_at_step"] = step;
