@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   return heed::experiments::run_driver("classify", [&] {
     cxxopts::Options options("classify", "Train an image classifier on Fashion-MNIST or any IDX image set.");
     ClassifyConfig c;
+    c.channels.clear();  // cxxopts appends a list flag's values (its default too) to what the vector holds
     auto& t = c.train;
     // clang-format off
     options.add_options("Data")
