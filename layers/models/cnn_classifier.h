@@ -86,7 +86,7 @@ class CnnClassifier : public Module {
   std::int64_t final_size() const { return block_size(blocks_.size() - 1) / 2; }
 
   // Puts `module` in place of the flatten: it maps (B, channels.back(), final_size(), final_size())
-  // to (B, features), and the head's first Linear is rebuilt to take `features` inputs.
+  // to (B, features), and the head (hidden and classifier Linears) is rebuilt for `features` inputs.
   void attach_pooling(std::shared_ptr<Module> module, std::int64_t features, Generator& gen = default_generator());
   const std::shared_ptr<Module>& pooling() const { return pooling_; }  // null: flatten
 
