@@ -6,7 +6,9 @@
 //   classify --name fashion-run --resume           (continue a run from its checkpoint)
 //   classify --model vit                           (a Vision Transformer over 4 x 4 patches)
 //   classify --model vit --attention local --window 7 --position rope-2d --pool mean
-//   classify --list                                (models, ViT attention variants and encodings)
+//   classify --model cnn --attention cbam          (vision attention after every conv block)
+//   classify --attention se --attention-blocks 1   (after the second block only)
+//   classify --list                                (models, attention modules, ViT variants and encodings)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // summary.json} and prints the summary (test accuracy, confusion matrix) as one JSON line.
@@ -18,6 +20,7 @@
 #include "experiments/lib/cli.h"
 #include "layers/attention/transformer_registry.h"
 #include "layers/position/registry.h"
+#include "layers/vision/registry.h"
 
 using heed::experiments::ClassifyConfig;
 using heed::experiments::Json;
@@ -39,8 +42,7 @@ void add_vit_options(cxxopts::Options& options, heed::experiments::VitOptions& v
     ("layers", "encoder layers", number(v.layers, defaults.layers))
     ("ff", "feed-forward hidden size", number(v.ff, defaults.ff))
     ("pool", "cls (a class token) or mean (the average of the patch outputs)", text(v.pool, defaults.pool))
-    ("position", "positional encoding (see --list): 2-D, or 1-D over the raster order", text(v.position, defaults.position))
-    ("attention", "transformer attention variant of every encoder layer (see --list)", text(v.attention, defaults.attention));
+    ("position", "positional encoding (see --list): 2-D, or 1-D over the raster order", text(v.position, defaults.position));
   // clang-format on
   heed::experiments::add_attention_knob_options(options, kVitGroup, v.knobs);
 }
@@ -72,6 +74,8 @@ void print_list() {
   std::cout << "models (--model NAME):\n";
   row("cnn", "convolutional blocks, then a classifier (layers/models/cnn_classifier.h)");
   row("vit", "Vision Transformer over patches, Dosovitskiy 2021 (V9, layers/models/vit.h)");
+  std::cout << "vision attention (--model cnn --attention):\n";
+  for (const auto& name : heed::vision_attention_names()) row(name, heed::vision_attention_description(name));
   std::cout << "transformer attention over patches (--model vit --attention NAME; non-causal self-attention, "
                "every variant):\n";
   for (const auto& name : heed::transformer_attention_names()) {
@@ -96,6 +100,8 @@ int main(int argc, char** argv) {
   return heed::experiments::run_driver("classify", [&] {
     cxxopts::Options options("classify", "Train an image classifier on Fashion-MNIST or any IDX image set.");
     ClassifyConfig c;
+    std::string attention;  // --attention: read by the model --model names
+    c.channels.clear();  // cxxopts appends a list flag's values (its default too) to what the vector holds
     auto& t = c.train;
     const ClassifyConfig vit_config = heed::experiments::vit_training_defaults();
     const heed::experiments::TrainOptions& vit = vit_config.train;
@@ -112,8 +118,13 @@ int main(int argc, char** argv) {
       ("hidden", "hidden layer before the classifier (0: none)", cxxopts::value(c.hidden)->default_value("128"))
       ("batch-norm", "batch normalization after each conv", cxxopts::value(c.batch_norm)->default_value("true"))
       ("dropout", "cnn: dropout after the hidden layer; vit: on the tokens, each sublayer and in the feed-forward", cxxopts::value(c.dropout)->default_value("0"))
-      ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
+      ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"))
+      ("attention", "cnn: vision attention module after the conv blocks (default none; attention-pool replaces the flatten); vit: the transformer attention of every encoder layer (default " + heed::experiments::VitOptions{}.attention + "); see --list", cxxopts::value(attention)->default_value(""));
     add_vit_options(options, c.vit);
+    options.add_options("CNN attention (--model cnn)")
+      ("attention-blocks", "comma list of the conv blocks, from 0, whose ReLU it follows (default: every block)", cxxopts::value(c.attention_blocks))
+      ("reduction", "se, channel, cbam, coord: bottleneck of max(1, C / r) channels", cxxopts::value(c.reduction)->default_value("8"))
+      ("spatial-kernel", "spatial, cbam: size k of the k x k convolution (odd)", cxxopts::value(c.spatial_kernel)->default_value("7"));
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
@@ -130,27 +141,28 @@ int main(int argc, char** argv) {
       ("seed", "random seed", cxxopts::value(t.seed)->default_value("0"))
       ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
     options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-s<seed>)", cxxopts::value(t.name)->default_value(""))
+      ("name", "run name: results go to <out>/<name> (default: <task>-<model>[-<attention>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
       ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
       ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
       ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
-      ("list", "list the models, and the attention variants and positional encodings of --model vit, then exit")
+      ("list", "list the models, the CNN's attention modules, and the attention variants and positional encodings of --model vit, then exit")
       ("h,help", "print this help");
     // clang-format on
     const auto parsed = options.parse(argc, argv);
     if (!parsed.unmatched().empty())
       throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
     if (parsed.count("help")) {
-      std::cout << options.help() << "\n";
+      std::cout << options.help({"Data", "Model", "CNN attention (--model cnn)", kVitGroup, "Training", "Output"}) << "\n";
       return 0;
     }
     if (parsed.count("list")) {
       print_list();
       return 0;
     }
+    if (!attention.empty()) (c.model == "vit" ? c.vit.attention : c.attention) = attention;
     if (c.model == "vit") use_vit_training_defaults(c, parsed);
     if (t.resume) c = heed::experiments::resumed_config<ClassifyConfig>(t, heed::experiments::classify_config_from_json);
     const Json summary = heed::experiments::run_classify(c);

@@ -29,6 +29,8 @@
 #include "layers/position/grid_position.h"
 #include "layers/position/positional_encoding.h"
 #include "layers/position/registry.h"
+#include "layers/vision/registry.h"
+#include "layers/vision/vision_attention.h"
 
 #include "layers/models/cnn_classifier.h"
 #include "layers/models/seq2seq.h"

@@ -23,6 +23,12 @@ void Module::check_new_name(const std::string& name) const {
              "' is registered twice");
 }
 
+std::shared_ptr<Module>& Module::child_slot(const std::string& name) {
+  for (auto& [n, child] : children_)
+    if (n == name) return child;
+  detail::fail(type_name_, ": no child module named '", name, "' to replace");
+}
+
 Tensor Module::register_parameter(const std::string& name, Tensor value) {
   check_new_name(name);
   HEED_CHECK(is_floating(value.dtype()), type_name_, ": parameter '", name, "' must be float32 or float64, got ",

@@ -77,9 +77,17 @@ class Module {
     children_.emplace_back(name, module);
     return module;
   }
+  // Puts `module` in the place of the child registered as `name` (a model rebuilding a part of
+  // itself before training); the old child's parameters leave the tree with it.
+  template <typename M>
+  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
+    child_slot(name) = module;
+    return module;
+  }
 
  private:
   void check_new_name(const std::string& name) const;
+  std::shared_ptr<Module>& child_slot(const std::string& name);  // throws when no child has the name
   void collect(const std::string& prefix, NamedTensors& params, NamedTensors* buffers) const;
 
   std::string type_name_;

@@ -1,7 +1,8 @@
 // NamedRegistry: a list of named factories, so an experiment picks a layer by
-// a flag. heed keeps three: sequence attention (layers/attention/registry.h),
-// Transformer attention (layers/attention/transformer_registry.h) and
-// positional encodings (layers/position/registry.h).
+// a flag. heed keeps four: sequence attention (layers/attention/registry.h),
+// Transformer attention (layers/attention/transformer_registry.h),
+// positional encodings (layers/position/registry.h) and vision attention
+// (layers/vision/registry.h).
 //
 //   NamedRegistry<Product, Args...> holds {name, description, factory} rows;
 //   make(name, args...) calls the factory; an unknown name is an error that

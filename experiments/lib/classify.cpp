@@ -11,6 +11,7 @@
 #include "layers/loss.h"
 #include "layers/models/cnn_classifier.h"
 #include "layers/models/vit.h"
+#include "layers/vision/registry.h"
 #include "optim/clip.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
@@ -74,6 +75,15 @@ Evaluation evaluate(Module& model, const data::ImageDataset& dataset, std::int64
   return result;
 }
 
+// The CNN's vision attention from the flags --attention, --attention-blocks, --reduction and
+// --spatial-kernel.
+void attach_cnn_attention(CnnClassifier& model, const ClassifyConfig& c, Generator& gen) {
+  VisionAttentionConfig knobs;
+  knobs.reduction = c.reduction;
+  knobs.spatial_kernel = c.spatial_kernel;
+  add_vision_attention(model, c.attention, c.attention_blocks, knobs, gen);
+}
+
 std::string confusion_text(const Evaluation& e, const std::vector<std::string>& names) {
   std::ostringstream out;
   out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(14, ' ');
@@ -106,7 +116,9 @@ std::shared_ptr<Module> build_cnn(const ClassifyConfig& c, const data::ImageData
   model_config.batch_norm = c.batch_norm;
   model_config.dropout = c.dropout;
   model_config.num_classes = train.num_classes();
-  return std::make_shared<CnnClassifier>(model_config, gen);
+  auto model = std::make_shared<CnnClassifier>(model_config, gen);
+  attach_cnn_attention(*model, c, gen);
+  return model;
 }
 
 std::shared_ptr<Module> build_vit(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
@@ -182,7 +194,8 @@ Json classify_config_to_json(const ClassifyConfig& c) {
           {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay}, {"momentum", t.momentum},
           {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
           {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
-          {"out_dir", t.out_dir}};
+          {"out_dir", t.out_dir}, {"attention", c.attention}, {"attention_blocks", c.attention_blocks},
+          {"reduction", c.reduction}, {"spatial_kernel", c.spatial_kernel}};
 }
 
 ClassifyConfig classify_config_from_json(const Json& j) {
@@ -217,11 +230,17 @@ ClassifyConfig classify_config_from_json(const Json& j) {
   t.threads = j.at("threads");
   t.name = j.at("name");
   t.out_dir = j.at("out_dir");
+  // Runs saved before the CNN had vision attention have none.
+  c.attention = j.value("attention", c.attention);
+  c.attention_blocks = j.value("attention_blocks", c.attention_blocks);
+  c.reduction = j.value("reduction", c.reduction);
+  c.spatial_kernel = j.value("spatial_kernel", c.spatial_kernel);
   return c;
 }
 
 std::string default_run_name(const ClassifyConfig& c) {
-  const std::string variant = c.model == "vit" ? "-" + c.vit.attention + "-" + c.vit.position : "";
+  std::string variant = c.model == "vit" ? "-" + c.vit.attention + "-" + c.vit.position : "";
+  if (c.model == "cnn" && c.attention != "none") variant = "-" + c.attention;
   return c.task + "-" + c.model + variant + "-s" + std::to_string(c.train.seed);
 }
 
@@ -233,6 +252,7 @@ Json run_classify(const ClassifyConfig& config) {
              "'; valid models: cnn, vit");
   HEED_CHECK(config.warmup_fraction >= 0 && config.warmup_fraction < 1, "classify: --warmup-fraction ",
              config.warmup_fraction, " must be in [0, 1): the share of the steps spent warming up");
+  check_vision_attention_name(config.attention);
   const Images images = load_images(config);
   const std::int64_t classes = images.train.num_classes();
   Generator gen(opt.seed);
@@ -342,10 +362,8 @@ Json run_classify(const ClassifyConfig& config) {
                               .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
                               .parameters = model.num_parameters(), .threads = threads,
                               .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
-  if (config.model == "vit") {
-    summary["attention"] = config.vit.attention;
-    summary["position"] = config.vit.position;
-  }
+  summary["attention"] = config.model == "vit" ? config.vit.attention : config.attention;
+  if (config.model == "vit") summary["position"] = config.vit.position;
   summary["best_valid_accuracy"] = best_valid;
   if (stopped_early) {
     summary["stopped_at_step"] = step;

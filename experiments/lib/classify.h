@@ -51,6 +51,12 @@ struct ClassifyConfig {
   double label_smoothing = 0.0;
   double warmup_fraction = 0.0;       // > 0: warm up for this fraction of the steps (replaces train.warmup_steps)
   VitOptions vit;
+  // Vision attention in the CNN (layers/vision/registry.h): the module, the blocks whose ReLU it
+  // follows (empty: every block; attention-pool replaces the flatten instead) and its knobs.
+  std::string attention = "none";
+  std::vector<std::int64_t> attention_blocks;
+  std::int64_t reduction = 8;       // se, channel, cbam, coord: max(1, C / r) hidden channels
+  std::int64_t spatial_kernel = 7;  // spatial, cbam: the k x k convolution
 };
 
 // What --model vit trains with where the command line names nothing else:

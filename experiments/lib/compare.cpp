@@ -10,6 +10,7 @@
 #include "layers/attention/transformer_registry.h"
 #include "layers/position/registry.h"
 #include "layers/models/han.h"
+#include "layers/vision/registry.h"
 #include "tensor/error.h"
 
 namespace heed::experiments {
@@ -33,7 +34,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 // The flag that picks a run's variant in its driver; "" when the model has none.
 std::string variant_flag(const std::string& model) {
-  if (model == "rnn" || model == "transformer") return "--attention";
+  if (model == "rnn" || model == "transformer" || model == "cnn") return "--attention";
   if (model == "han") return "--pooling";
   return "";
 }
@@ -93,6 +94,7 @@ std::vector<std::string> variant_names(const std::string& model) {
   if (model == "rnn") return sequence_attention_names();
   if (model == "transformer") return transformer_attention_names();
   if (model == "han") return han_pooling_names();
+  if (model == "cnn") return vision_attention_names();
   return {};
 }
 
@@ -100,6 +102,7 @@ std::string default_variant(const std::string& model) {
   if (model == "rnn") return "additive";
   if (model == "transformer") return "mha";
   if (model == "han") return "attention";
+  if (model == "cnn") return "none";
   return model;  // a model without variants: the model is the one "variant"
 }
 

@@ -68,7 +68,7 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
   options.add_options("Sweep")
     ("task", joined(compare_task_names()) + " (translate: dates .. tsv; classify: fashion, idx; documents)", cxxopts::value(c.task)->default_value("dates"))
     ("model", "rnn or transformer (translate tasks), cnn (classify), han (documents); empty: the first", cxxopts::value(c.model)->default_value(""))
-    ("attention", "comma list of variants (transformer: all three roles; documents: poolings); empty: the model's default", cxxopts::value(attention)->default_value(""))
+    ("attention", "comma list of variants (transformer: all three roles; cnn: vision attention; documents: poolings); empty: the model's default", cxxopts::value(attention)->default_value(""))
     ("all", "every registered variant of the model", cxxopts::value(c.all)->default_value("false"))
     ("position", "comma list of positional encodings (transformer): " + joined(positional_encoding_names()), cxxopts::value(positions)->default_value(""))
     ("lengths", "comma list of lengths; each sets --min-len and --max-len of the task (translate tasks)", cxxopts::value(lengths)->default_value(""))
@@ -88,9 +88,8 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
   if (parsed.count("help")) {
     command.help = true;
     command.help_text = options.help({"Sweep", "Output"}) + "\nvariants (--attention):\n";
-    for (const auto& model : {"rnn", "transformer", "han"})
+    for (const auto& model : {"rnn", "transformer", "cnn", "han"})
       command.help_text += std::string("  ") + model + ": " + joined(variant_names(model)) + "\n";
-    command.help_text += "  cnn: none (one run per seed)\n";
   }
   c.variants = split_list(attention);
   c.positions = split_list(positions);

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "layers/vision/registry.h"
+
 namespace heed {
 
 CnnBlock::CnnBlock(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, bool batch_norm,
@@ -31,7 +33,8 @@ Tensor CnnBlock::forward(const Tensor& input) {
   return pool->forward(x);                   // (B, out, S/2, S/2)
 }
 
-CnnClassifier::CnnClassifier(const CnnConfig& cfg, Generator& gen, DType dtype) : Module("CnnClassifier"), config(cfg) {
+CnnClassifier::CnnClassifier(const CnnConfig& cfg, Generator& gen, DType dtype)
+    : Module("CnnClassifier"), config(cfg), dtype_(dtype) {
   HEED_CHECK(!config.channels.empty(), "CnnClassifier: channels is empty; expected one entry per conv block");
   HEED_CHECK(config.in_channels > 0 && config.num_classes > 0 && config.hidden >= 0,
              "CnnClassifier: in_channels = ", config.in_channels, ", num_classes = ", config.num_classes,
@@ -51,14 +54,20 @@ CnnClassifier::CnnClassifier(const CnnConfig& cfg, Generator& gen, DType dtype) 
   }
   block_attention_.resize(blocks_.size());
 
-  const std::int64_t side = block_size(blocks_.size() - 1) / 2;
-  std::int64_t features = channels * side * side;
+  if (config.dropout > 0) dropout_ = register_module("dropout", std::make_shared<Dropout>(config.dropout, gen));
+  build_head(channels * final_size() * final_size(), gen, /*rebuild=*/false);
+}
+
+// The Linear layers after the flatten (or the pooling), for `features` inputs.
+void CnnClassifier::build_head(std::int64_t features, Generator& gen, bool rebuild) {
+  const auto place = [&](const std::string& name, std::shared_ptr<Linear> layer) {
+    return rebuild ? replace_module(name, std::move(layer)) : register_module(name, std::move(layer));
+  };
   if (config.hidden > 0) {
-    hidden_ = register_module("hidden", std::make_shared<Linear>(features, config.hidden, true, gen, dtype));
+    hidden_ = place("hidden", std::make_shared<Linear>(features, config.hidden, true, gen, dtype_));
     features = config.hidden;
   }
-  if (config.dropout > 0) dropout_ = register_module("dropout", std::make_shared<Dropout>(config.dropout, gen));
-  classifier_ = register_module("classifier", std::make_shared<Linear>(features, config.num_classes, true, gen, dtype));
+  classifier_ = place("classifier", std::make_shared<Linear>(features, config.num_classes, true, gen, dtype_));
 }
 
 std::int64_t CnnClassifier::block_size(std::size_t block) const {
@@ -74,6 +83,16 @@ void CnnClassifier::attach_attention(std::size_t block, std::shared_ptr<Module> 
   block_attention_[block] = std::move(module);
 }
 
+void CnnClassifier::attach_pooling(std::shared_ptr<Module> module, std::int64_t features, Generator& gen) {
+  HEED_CHECK(module != nullptr, "CnnClassifier: attach_pooling got a null module");
+  HEED_CHECK(pooling_ == nullptr, "CnnClassifier: the model already pools with ", pooling_->type_name(),
+             "; attach one pooling");
+  HEED_CHECK(features > 0, "CnnClassifier: attach_pooling with ", features, " features; expected the positive "
+             "size of the pooled vector");
+  pooling_ = register_module("pooling", std::move(module));
+  build_head(features, gen, /*rebuild=*/true);
+}
+
 Tensor CnnClassifier::forward(const Tensor& images) {
   HEED_CHECK(images.dim() == 4 && images.size(1) == config.in_channels && images.size(2) == config.image_size &&
                  images.size(3) == config.image_size,
@@ -81,10 +100,37 @@ Tensor CnnClassifier::forward(const Tensor& images) {
              config.image_size, "), got ", shape_str(images.shape()));
   Tensor x = images;
   for (const auto& block : blocks_) x = block->forward(x);  // (B, channels[b], S_b, S_b)
-  x = flatten(x, 1);                                         // (B, features)
+  x = pooling_ ? pooling_->forward(x) : flatten(x, 1);      // (B, features)
   if (hidden_) x = relu(hidden_->forward(x));                // (B, hidden)
   if (dropout_) x = dropout_->forward(x);
   return classifier_->forward(x);  // (B, num_classes)
+}
+
+void add_vision_attention(CnnClassifier& model, const std::string& name, const std::vector<std::int64_t>& blocks,
+                          const VisionAttentionConfig& knobs, Generator& gen) {
+  VisionAttentionConfig c = knobs;
+  c.dtype = model.dtype();
+  if (vision_attention_pools(name)) {
+    HEED_CHECK(blocks.empty(), "CnnClassifier: the vision attention '", name, "' pools the last feature map in place "
+               "of the flatten, so it takes no blocks; leave the blocks (--attention-blocks) empty");
+    c.channels = model.config.channels.back();
+    c.size = model.final_size();
+    model.attach_pooling(make_vision_attention(name, c, gen), c.channels, gen);
+    return;
+  }
+  std::vector<std::int64_t> chosen = blocks;
+  if (chosen.empty())
+    for (std::size_t b = 0; b < model.num_blocks(); ++b) chosen.push_back(static_cast<std::int64_t>(b));
+  const auto count = static_cast<std::int64_t>(model.num_blocks());
+  for (const std::int64_t block : chosen)
+    HEED_CHECK(block >= 0 && block < count, "CnnClassifier: no block ", block, " for the vision attention '", name,
+               "'; the model has ", count, " blocks, numbered 0 to ", count - 1);
+  for (const std::int64_t block : chosen) {
+    const auto b = static_cast<std::size_t>(block);
+    c.channels = model.block_channels(b);
+    c.size = model.block_size(b);
+    model.attach_attention(b, make_vision_attention(name, c, gen));
+  }
 }
 
 }  // namespace heed

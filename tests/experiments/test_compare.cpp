@@ -12,6 +12,7 @@
 #include "experiments/lib/report_html.h"
 #include "helpers.h"
 #include "layers/attention/registry.h"
+#include "layers/vision/registry.h"
 
 using namespace heed;
 using namespace heed::experiments;
@@ -124,6 +125,7 @@ TEST_CASE("compare parses its flags and keeps what follows -- for the runs", "[c
   REQUIRE(asked.help);
   REQUIRE(asked.help_text.find("--seeds") != std::string::npos);
   REQUIRE(asked.help_text.find("(default: 1)") != std::string::npos);
+  REQUIRE(asked.help_text.find("cnn: none, se, channel, spatial, cbam") != std::string::npos);
   const char* bad_length[] = {"compare", "--lengths", "8,x"};
   REQUIRE_THROWS_WITH(parse_compare_command(3, bad_length), Catch::Contains("'x'"));
 }
@@ -168,6 +170,24 @@ TEST_CASE("compare plans variants x positions x lengths x seeds", "[compare]") {
   REQUIRE(std::find(transformer.runs[0].args.begin(), transformer.runs[0].args.end(), "rope") !=
           transformer.runs[0].args.end());
 
+  CompareOptions cnn = tiny_sweep(dir.path(), "cnn");
+  cnn.task = "fashion";
+  cnn.variants = {"none", "se", "cbam"};
+  cnn.seeds = 1;
+  cnn.passthrough = {"--attention-blocks", "1"};  // a knob of the runs, not the variant flag
+  const SweepPlan vision = plan_sweep(cnn);
+  REQUIRE(vision.driver == "classify");
+  REQUIRE(vision.model == "cnn");
+  REQUIRE(vision.runs.size() == 3);
+  REQUIRE(vision.runs[2].name == "cbam-s0");
+  const auto& cnn_args = vision.runs[2].args;
+  const auto cbam = std::find(cnn_args.begin(), cnn_args.end(), "--attention");
+  REQUIRE((cbam != cnn_args.end() && *(cbam + 1) == "cbam"));
+  cnn.variants.clear();
+  REQUIRE(plan_sweep(cnn).runs.front().name == "none-s0");  // the default: the plain CNN
+  cnn.all = true;
+  REQUIRE(plan_sweep(cnn).runs.size() == vision_attention_names().size());
+
   CompareOptions documents = tiny_sweep(dir.path(), "documents");
   documents.task = "documents";
   documents.variants = {"attention", "mean"};
@@ -195,7 +215,10 @@ TEST_CASE("compare refuses unknown names and bad flags before making any folder"
   REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("poetry") && Catch::Contains("documents"));
   c.task = "fashion";
   c.model = "";
-  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("no attention variants"));
+  c.variants = {"cbam", "telepathy"};
+  REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("the cnn model has no variant 'telepathy'") &&
+                                          Catch::Contains("none, se, channel"));
+  c.variants = {"additive"};
   c.task = "reverse";
   c.passthrough = {"--seed", "4"};
   REQUIRE_THROWS_WITH(run_compare(c), Catch::Contains("--seeds"));

@@ -7,6 +7,7 @@
 
 #include "data/temp_dir.h"
 #include "experiments/lib/classify.h"
+#include "experiments/lib/cli.h"
 #include "experiments/lib/metrics.h"
 #include "experiments/lib/translate.h"
 #include "helpers.h"
@@ -56,6 +57,36 @@ TranslateConfig tiny_translate(const std::string& out_dir, const std::string& na
   c.train.name = name;
   c.train.quiet = true;
   c.train.seed = 3;
+  return c;
+}
+
+ClassifyConfig tiny_classify(const std::string& out_dir, const std::string& name) {
+  ClassifyConfig c;
+  c.train_limit = 1024;
+  c.valid_size = 500;
+  c.channels = {8, 16};
+  c.hidden = 32;
+  c.train.steps = 24;
+  c.train.eval_every = 8;
+  c.train.batch_size = 64;
+  c.train.lr = 0.003;
+  c.train.schedule = "constant";
+  c.train.out_dir = out_dir;
+  c.train.name = name;
+  c.train.quiet = true;
+  return c;
+}
+
+// tiny_classify with CBAM after the second block, 4 steps.
+ClassifyConfig cbam_classify(const std::string& out_dir, const std::string& name) {
+  ClassifyConfig c = tiny_classify(out_dir, name);
+  c.attention = "cbam";
+  c.attention_blocks = {1};
+  c.reduction = 4;
+  c.spatial_kernel = 3;
+  c.valid_size = 200;
+  c.train.steps = 4;
+  c.train.eval_every = 2;
   return c;
 }
 
@@ -202,20 +233,7 @@ TEST_CASE("translate refuses unknown transformer names before training", "[exper
 
 TEST_CASE("classify trains a small CNN and reports accuracy and a confusion matrix", "[experiments]") {
   test::TempDir dir;
-  ClassifyConfig c;
-  c.train_limit = 1024;
-  c.valid_size = 500;
-  c.channels = {8, 16};
-  c.hidden = 32;
-  c.train.steps = 24;
-  c.train.eval_every = 8;
-  c.train.batch_size = 64;
-  c.train.lr = 0.003;
-  c.train.schedule = "constant";
-  c.train.out_dir = dir.path().string();
-  c.train.name = "cnn";
-  c.train.quiet = true;
-  const Json summary = run_classify(c);
+  const Json summary = run_classify(tiny_classify(dir.path().string(), "cnn"));
   const auto rows = read_csv(dir.path() / "cnn" / "metrics.csv");
   REQUIRE(rows.size() == 4);
   REQUIRE(column(rows, 3, "train_loss") < column(rows, 1, "train_loss"));
@@ -224,6 +242,55 @@ TEST_CASE("classify trains a small CNN and reports accuracy and a confusion matr
   for (const auto& row : summary["confusion"])
     for (const auto& count : row) total += count.get<std::int64_t>();
   REQUIRE(total == 10000);
+}
+
+TEST_CASE("classify plugs vision attention into the CNN and records it in config.json and summary.json",
+          "[experiments][vision]") {
+  test::TempDir dir;
+  const Json summary = run_classify(cbam_classify(dir.path().string(), "cbam"));
+  REQUIRE(summary["attention"] == "cbam");
+  REQUIRE(std::isfinite(summary["test_loss"].get<double>()));
+
+  // config.json holds the attention flags, and --resume reads them back.
+  std::ifstream saved(dir.path() / "cbam" / "config.json");
+  Json json = Json::parse(saved);
+  const ClassifyConfig read = classify_config_from_json(json);
+  REQUIRE(read.attention == "cbam");
+  REQUIRE(read.attention_blocks == std::vector<std::int64_t>{1});
+  REQUIRE(read.reduction == 4);
+  REQUIRE(read.spatial_kernel == 3);
+  for (const char* key : {"attention", "attention_blocks", "reduction", "spatial_kernel"}) json.erase(key);
+  REQUIRE(classify_config_from_json(json).attention == "none");  // a run saved before these flags
+  REQUIRE(default_run_name(cbam_classify("", "")) == "fashion-cnn-cbam-s0");
+}
+
+TEST_CASE("classify resumes a CNN with vision attention from its checkpoint", "[experiments][vision][resume]") {
+  test::TempDir dir;
+  ClassifyConfig first = cbam_classify(dir.path().string(), "split");
+  first.train.stop_after = 2;
+  REQUIRE(run_classify(first)["stopped_at_step"] == 2);
+  // As `classify --resume --name split` does: the flags come from config.json. The checkpoint
+  // holds blocks.1.attention.*, and loading it fails unless the resumed model has them.
+  TrainOptions now;
+  now.name = "split";
+  now.out_dir = dir.path().string();
+  now.quiet = true;
+  const Json resumed = run_classify(resumed_config<ClassifyConfig>(now, classify_config_from_json));
+  REQUIRE(resumed["attention"] == "cbam");
+  REQUIRE(resumed["steps"] == 4);
+}
+
+TEST_CASE("classify refuses bad vision attention flags before making the run folder", "[experiments][errors][vision]") {
+  test::TempDir dir;
+  ClassifyConfig c = tiny_classify(dir.path().string(), "bad");
+  c.attention = "telepathy";
+  REQUIRE_THROWS_WITH(run_classify(c), Catch::Contains("telepathy") && Catch::Contains("none, se, channel"));
+  // Blocks and knobs are checked when the model is built (tests/layers/test_vision_cnn.cpp has
+  // them all), which is still before the run folder is made.
+  c.attention = "se";
+  c.attention_blocks = {0, 2};
+  REQUIRE_THROWS_WITH(run_classify(c), Catch::Contains("no block 2"));
+  REQUIRE_FALSE(std::filesystem::exists(dir.path() / "bad"));
 }
 
 TEST_CASE("sequence scores: exact match, token accuracy, BLEU", "[experiments][metrics]") {

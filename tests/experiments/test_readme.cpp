@@ -9,6 +9,7 @@
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
 #include "layers/position/registry.h"
+#include "layers/vision/registry.h"
 
 using namespace heed;
 
@@ -34,9 +35,10 @@ void require_listed(const std::string& readme, const std::vector<std::string>& n
 
 }  // namespace
 
-TEST_CASE("README.md lists every registered attention variant and positional encoding", "[docs]") {
+TEST_CASE("README.md lists every registered attention variant, positional encoding and vision module", "[docs]") {
   const std::string readme = read_readme();
   require_listed(readme, sequence_attention_names(), "sequence attention");
   require_listed(readme, transformer_attention_names(), "transformer attention");
   require_listed(readme, positional_encoding_names(), "positional encoding");
+  require_listed(readme, vision_attention_names(), "vision attention");
 }
