@@ -178,6 +178,7 @@ RenderedPage render_page(const fs::path& html, const fs::path& work_dir) {
   std::vector<std::string> common = {"--headless=new", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                                      "--enable-logging=stderr", "--user-data-dir=" + (work_dir / "chromium-profile").string()};
   if (geteuid() == 0) common.push_back("--no-sandbox");  // Chromium refuses to run as root inside its sandbox
+  // One Chromium run on the page: (its stdout, its stderr).
   const auto run = [&](std::vector<std::string> args, const std::string& what) {
     args.insert(args.begin(), common.begin(), common.end());
     args.push_back(file_url(html));
@@ -191,10 +192,11 @@ RenderedPage render_page(const fs::path& html, const fs::path& work_dir) {
   RenderedPage page;
   page.screenshot_file = work_dir / (stem + ".png");
   fs::remove(page.screenshot_file);
-  const auto [shot_out, shot_log] = run({"--screenshot=" + page.screenshot_file.string(), "--window-size=1280,2000"}, "screenshot");
+  const std::string screenshot_log =
+      run({"--screenshot=" + page.screenshot_file.string(), "--window-size=1280,2000"}, "screenshot").second;
   const auto [dom, dom_log] = run({"--dump-dom"}, "dom");
   page.dom = dom;
-  page.console = console_lines(shot_log);
+  page.console = console_lines(screenshot_log);
   for (const auto& line : console_lines(dom_log)) page.console.push_back(line);
   page.screenshot = read_png(page.screenshot_file);
   return page;
