@@ -6,6 +6,8 @@
 #   make build   configure with CMake into $(BUILD)/ (Release) and build
 #   make test    build, then run every test with CTest; fails when any test fails
 #   make demo    build, then train a small comparison (scripts/demo.sh) and print where it is
+#   make example build, install into a temporary prefix, and build and run
+#                examples/custom-attention against the install (scripts/check-install.sh)
 #   make bench   build, then time the benchmark workloads (build/bin/bench --mode all)
 #   make asan    build and test with AddressSanitizer + UBSan in build-asan/
 #   make cuda    build with the CUDA backend forced on (nvcc) in build-cuda/
@@ -50,7 +52,7 @@ define run_tests
 	exit $$status
 endef
 
-.PHONY: all deps build test demo bench asan cuda clean
+.PHONY: all deps build test demo example bench asan cuda clean
 
 all: build
 
@@ -65,6 +67,9 @@ test: build
 
 demo: build
 	scripts/demo.sh $(BUILD)
+
+example: build
+	JOBS=$(JOBS) scripts/check-install.sh $(BUILD)
 
 bench: build
 	@test -x $(BUILD)/bin/bench || { echo "heed: $(BUILD)/bin/bench was not built (it is the driver of experiments/bench.cpp)" >&2; exit 1; }

@@ -9,129 +9,30 @@
 //   translate --list                           (tasks, attention variants, positional encodings)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
-// samples.json, summary.json} and prints the summary as one JSON line.
+// samples.json, summary.json} and prints the summary as one JSON line. The
+// flags and --list live in the library (experiments/lib/translate_flags.cpp),
+// so programs built on heed share them.
 #include <iostream>
 
-#include "data/tasks.h"
-#include "experiments/lib/attention_flags.h"
 #include "experiments/lib/cli.h"
 #include "experiments/lib/translate.h"
-#include "layers/attention/registry.h"
-#include "layers/attention/transformer_registry.h"
-#include "layers/position/registry.h"
-
-using heed::experiments::Json;
-using heed::experiments::TranslateConfig;
 
 int main(int argc, char** argv) {
   return heed::experiments::run_driver("translate", [&] {
-    cxxopts::Options options("translate", "Train a sequence-to-sequence model with attention on a toy translation task.");
-    TranslateConfig c;
-    auto& t = c.train;
-    // clang-format off
-    options.add_options("Task")
-      ("task", "copy, dates, numbers, reverse, sort, or tsv", cxxopts::value(c.task)->default_value("dates"))
-      ("tsv", "tsv task: a file of source<TAB>target lines", cxxopts::value(c.tsv_path)->default_value(""))
-      ("tokenizer", "tsv task: char or word", cxxopts::value(c.tokenizer)->default_value("char"))
-      ("train-size", "training examples (0: the task's default)", cxxopts::value(c.train_size)->default_value("0"))
-      ("valid-size", "validation examples (0: default)", cxxopts::value(c.valid_size)->default_value("0"))
-      ("test-size", "test examples (0: default)", cxxopts::value(c.test_size)->default_value("0"))
-      ("min-len", "shortest source (symbols; digits for numbers; 0: default)", cxxopts::value(c.min_len)->default_value("0"))
-      ("max-len", "longest source (0: default)", cxxopts::value(c.max_len)->default_value("0"));
-    options.add_options("Model")
-      ("model", "rnn (GRU/LSTM encoder-decoder) or transformer", cxxopts::value(c.model)->default_value("rnn"))
-      ("attention", "attention variant (see --list); empty: additive for rnn, mha for transformer (its three roles)", cxxopts::value(c.attention)->default_value(""))
-      ("layers", "encoder layers (0: 1 for rnn, 2 for transformer)", cxxopts::value(c.layers)->default_value("0"))
-      ("dropout", "dropout (rnn: embeddings and outputs; transformer: embeddings, sublayers, feed-forward)", cxxopts::value(c.dropout)->default_value("0"))
-      ("label-smoothing", "label smoothing of the loss", cxxopts::value(c.label_smoothing)->default_value("0"));
-    options.add_options("RNN model (--model rnn)")
-      ("cell", "gru or lstm", cxxopts::value(c.cell)->default_value("gru"))
-      ("embed", "embedding size", cxxopts::value(c.embed_dim)->default_value("64"))
-      ("hidden", "hidden size", cxxopts::value(c.hidden)->default_value("128"))
-      ("bidirectional", "bidirectional encoder (--bidirectional=false for one direction)", cxxopts::value(c.bidirectional)->default_value("true"))
-      ("local-window", "local-m, local-p: half width D of the window of keys", cxxopts::value(c.local_window)->default_value("3"))
-      ("hard-estimator", "hard: reinforce (with a moving-average baseline) or gumbel (straight-through)", cxxopts::value(c.hard_estimator)->default_value("reinforce"))
-      ("gumbel-temperature", "hard with gumbel: the temperature tau", cxxopts::value(c.gumbel_temperature)->default_value("1"));
-    options.add_options("Transformer model (--model transformer)")
-      ("d-model", "model width D", cxxopts::value(c.d_model)->default_value("128"))
-      ("heads", "attention heads (D must divide by it)", cxxopts::value(c.heads)->default_value("4"))
-      ("kv-heads", "gqa: key/value heads (0: heads / 2)", cxxopts::value(c.kv_heads)->default_value("0"))
-      ("ff", "feed-forward hidden size", cxxopts::value(c.ff)->default_value("512"))
-      ("decoder-layers", "decoder layers (0: as many as --layers)", cxxopts::value(c.decoder_layers)->default_value("0"))
-      ("self-attention", "encoder self-attention variant (empty: --attention)", cxxopts::value(c.self_attention)->default_value(""))
-      ("decoder-attention", "decoder causal self-attention variant (empty: --attention)", cxxopts::value(c.decoder_attention)->default_value(""))
-      ("cross-attention", "decoder-to-encoder attention variant (empty: --attention)", cxxopts::value(c.cross_attention)->default_value(""))
-      ("position", "positional encoding (see --list)", cxxopts::value(c.position)->default_value("sinusoidal"))
-      ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"));
-    heed::experiments::add_attention_knob_options(options, "Transformer model (--model transformer)", c.knobs);
-    options.add_options("Training")
-      ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
-      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
-      ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("64"))
-      ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
-      ("lr", "learning rate (peak rate for warmup schedules)", cxxopts::value(t.lr)->default_value("0.002"))
-      ("weight-decay", "weight decay", cxxopts::value(t.weight_decay)->default_value("0"))
-      ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
-      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
-      ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
-      ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("1"))
-      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("0"))
-      ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
-      ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
-    options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<attention>[-<position>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
-      ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
-      ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
-      ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
-      ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
-      ("beam", "beam size for the test split (1: greedy)", cxxopts::value(c.beam)->default_value("1"))
-      ("eval", "greedy: score validation and test by decoding; teacher: by teacher-forced argmax (exact match = every target token right), for long sequences where decoding is slow", cxxopts::value(c.eval)->default_value("greedy"))
-      ("samples", "test sentences to print with their attention (decoded as --eval says)", cxxopts::value(c.samples)->default_value("3"))
-      ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
-      ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
-      ("list", "list tasks, attention variants and positional encodings, then exit")
-      ("h,help", "print this help");
-    // clang-format on
-    const auto parsed = options.parse(argc, argv);
-    if (!parsed.unmatched().empty())
-      throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
-    if (parsed.count("help")) {
-      std::cout << options.help({"Task", "Model", "RNN model (--model rnn)", "Transformer model (--model transformer)",
-                                 "Training", "Output"})
-                << "\n";
+    auto command = heed::experiments::parse_translate_command(argc, argv);
+    if (command.help) {
+      std::cout << command.help_text << "\n";
       return 0;
     }
-    if (parsed.count("list")) {
-      auto row = [](const std::string& name, const std::string& text) {
-        std::cout << "  " << name << std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') << text << "\n";
-      };
-      std::cout << "tasks:\n";
-      for (const auto& task : heed::data::task_names()) std::cout << "  " << task << "\n";
-      std::cout << "sequence attention (--model rnn --attention NAME):\n";
-      for (const auto& name : heed::sequence_attention_names()) row(name, heed::sequence_attention_description(name));
-      std::cout << "transformer attention (--model transformer --attention / --self-attention / --decoder-attention / "
-                   "--cross-attention NAME):\n";
-      for (const auto& name : heed::transformer_attention_names()) {
-        row(name, heed::transformer_attention_description(name));
-        std::string uses;
-        try {
-          uses = heed::transformer_attention_capabilities(name);
-        } catch (const std::exception& e) {
-          uses = std::string("(cannot build a small instance: ") + e.what() + ")";
-        }
-        row("", "  " + uses);
-      }
-      std::cout << "positional encodings (--model transformer --position NAME; the patch-grid ones are for "
-                   "classify --model vit):\n";
-      for (const auto& name : heed::positional_encoding_names())
-        if (!heed::is_grid_positional_encoding(name)) row(name, heed::positional_encoding_description(name));
-      std::cout << "other attention structures (their own drivers):\n";
-      row("han", "hierarchical attention network, Yang 2016 (O1): build/bin/documents");
+    if (command.list) {
+      std::cout << heed::experiments::translate_list_text();
       return 0;
     }
-    if (t.resume) c = heed::experiments::resumed_config<TranslateConfig>(t, heed::experiments::translate_config_from_json);
-    const Json summary = heed::experiments::run_translate(c);
-    std::cout << summary.dump() << std::endl;
+    auto& config = command.config;
+    if (config.train.resume)
+      config = heed::experiments::resumed_config<heed::experiments::TranslateConfig>(
+          config.train, heed::experiments::translate_config_from_json);
+    std::cout << heed::experiments::run_translate(config).dump() << std::endl;
     return 0;
   });
 }

@@ -20,9 +20,10 @@ LIBRARIES=(libblis-openmp-dev libcxxopts-dev catch2 nlohmann-json3-dev zlib1g-de
 DATASETS=(dataset-fashion-mnist)
 # Scripts that make fixtures and reports.
 SCRIPTING=(python3)
-# Tools that turn the experiment reports into pictures (none yet; they arrive
-# with the report pages).
-REPORT_TOOLS=()
+# Tools that check the experiment reports: headless Chromium renders report.html
+# for the browser test (tests/browser/, CTest label `browser`), which reports
+# itself skipped where it is missing. Its fonts come with it (fontconfig depends on one).
+REPORT_TOOLS=(chromium)
 
 PACKAGES=("${BUILD_TOOLS[@]}" "${LIBRARIES[@]}" "${DATASETS[@]}" "${SCRIPTING[@]}" "${REPORT_TOOLS[@]}")
 

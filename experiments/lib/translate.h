@@ -62,6 +62,25 @@ struct TranslateConfig {
 // Runs the experiment; returns the summary also written to summary.json.
 Json run_translate(const TranslateConfig& config);
 
+// The translate driver's command line (translate_flags.cpp). A program that
+// registers its own variants and calls these is the translate driver plus
+// those variants: --list names them and --attention accepts them.
+//
+//   auto command = parse_translate_command(argc, argv);    // a bad flag throws
+//   if (command.list) std::cout << translate_list_text();
+//   else std::cout << run_translate(command.config).dump() << "\n";
+struct TranslateCommand {
+  TranslateConfig config;  // every flag's value (defaults where not given)
+  bool help = false;       // --help: print help_text
+  bool list = false;       // --list: print translate_list_text()
+  std::string help_text;   // every flag, grouped, with its default
+};
+TranslateCommand parse_translate_command(int argc, const char* const* argv);
+
+// What --list prints: the tasks, the registered sequence and Transformer
+// attention variants (with where each can be used), the positional encodings.
+std::string translate_list_text();
+
 // The configuration as written to config.json, and back (for --resume).
 Json translate_config_to_json(const TranslateConfig& config);
 TranslateConfig translate_config_from_json(const Json& json);
