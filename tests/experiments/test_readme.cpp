@@ -8,6 +8,7 @@
 #include "helpers.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
+#include "layers/fusion/registry.h"
 #include "layers/position/registry.h"
 
 using namespace heed;
@@ -39,4 +40,8 @@ TEST_CASE("README.md lists every registered attention variant and positional enc
   require_listed(readme, sequence_attention_names(), "sequence attention");
   require_listed(readme, transformer_attention_names(), "transformer attention");
   require_listed(readme, positional_encoding_names(), "positional encoding");
+}
+
+TEST_CASE("README.md lists every registered fusion", "[docs]") {
+  require_listed(read_readme(), fusion_names(), "fusion");
 }
