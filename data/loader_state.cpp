@@ -22,6 +22,13 @@ Generator loader_generator(std::uint64_t seed, std::int64_t epoch, std::int64_t 
   return Generator(mixed);
 }
 
+Generator example_generator(std::uint64_t seed, std::int64_t stream, std::int64_t index) {
+  std::uint64_t mixed = mix64(seed ^ 0x6578616D706C6573ULL);  // the bytes of "examples"
+  mixed = mix64(mixed ^ static_cast<std::uint64_t>(stream));
+  mixed = mix64(mixed ^ static_cast<std::uint64_t>(index));
+  return Generator(mixed);
+}
+
 std::vector<std::int64_t> shuffled_indices(std::int64_t n, Generator& gen) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);

@@ -8,7 +8,9 @@
 //   classify --model vit --attention local --window 7 --position rope-2d --pool mean
 //   classify --model cnn --attention cbam          (vision attention after every conv block)
 //   classify --attention se --attention-blocks 1   (after the second block only)
-//   classify --list                                (models, attention modules, ViT variants and encodings)
+//   classify --task cluttered --canvas 56          (each item somewhere on a canvas, among fragments)
+//   classify --task captioned --fusion gmu         (image + caption that lies 30% of the time)
+//   classify --list                                (models, attention modules, ViT variants, encodings, fusions)
 //
 // Writes runs/<name>/{config.json, metrics.csv, checkpoint.safetensors,
 // summary.json} and prints the summary (test accuracy, confusion matrix) as one JSON line.
@@ -21,6 +23,7 @@
 #include "layers/attention/transformer_registry.h"
 #include "layers/position/registry.h"
 #include "layers/vision/registry.h"
+#include "layers/fusion/registry.h"
 
 using heed::experiments::ClassifyConfig;
 using heed::experiments::Json;
@@ -94,6 +97,14 @@ void print_list() {
                "(the 'positions:' line above).\n";
 }
 
+// --list: the fusions of --task captioned, one row each.
+void print_fusions() {
+  std::cout << "fusion (--task captioned --fusion):\n";
+  for (const auto& name : heed::fusion_names())
+    std::cout << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ')
+              << heed::fusion_description(name) << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,7 +118,7 @@ int main(int argc, char** argv) {
     const heed::experiments::TrainOptions& vit = vit_config.train;
     // clang-format off
     options.add_options("Data")
-      ("task", "fashion (Fashion-MNIST) or idx (any IDX set in --data-dir)", cxxopts::value(c.task)->default_value("fashion"))
+      ("task", "fashion (Fashion-MNIST), idx (any IDX set in --data-dir), cluttered or captioned (both on Fashion-MNIST)", cxxopts::value(c.task)->default_value("fashion"))
       ("data-dir", "folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: /usr/share/datasets/fashion-mnist)", cxxopts::value(c.data_dir)->default_value(""))
       ("valid-size", "images held out of train for validation", cxxopts::value(c.valid_size)->default_value("5000"))
       ("train-limit", "use only the first N training images (0: all)", cxxopts::value(c.train_limit)->default_value("0"))
@@ -125,6 +136,16 @@ int main(int argc, char** argv) {
       ("attention-blocks", "comma list of the conv blocks, from 0, whose ReLU it follows (default: every block)", cxxopts::value(c.attention_blocks))
       ("reduction", "se, channel, cbam, coord: bottleneck of max(1, C / r) channels", cxxopts::value(c.reduction)->default_value("8"))
       ("spatial-kernel", "spatial, cbam: size k of the k x k convolution (odd)", cxxopts::value(c.spatial_kernel)->default_value("7"));
+    options.add_options("Captioned and cluttered images (--task captioned, --task cluttered)")
+      ("fusion", "captioned: how image and caption meet: gmu, cross-attention or concat (see --list)", cxxopts::value(c.captioned.fusion)->default_value("gmu"))
+      ("wrong-caption-rate", "captioned: probability that a caption names a wrong class", cxxopts::value(c.captioned.wrong_rate)->default_value("0.3"))
+      ("fused-dim", "captioned: size of the fused vector", cxxopts::value(c.captioned.fused_dim)->default_value("64"))
+      ("caption-embed", "captioned: caption word embedding size", cxxopts::value(c.captioned.embed_dim)->default_value("32"))
+      ("fusion-heads", "captioned: heads of the cross-attention fusion", cxxopts::value(c.captioned.heads)->default_value("4"))
+      ("fusion-attention", "captioned: the cross-attention fusion's Transformer attention (translate --list)", cxxopts::value(c.captioned.attention)->default_value("mha"))
+      ("canvas", "cluttered: canvas side in pixels (at least the 28 of an item)", cxxopts::value(c.cluttered.canvas)->default_value("56"))
+      ("distractors", "cluttered: fragments of other images per canvas", cxxopts::value(c.cluttered.distractors)->default_value("4"))
+      ("fragment", "cluttered: fragment side in pixels", cxxopts::value(c.cluttered.fragment)->default_value("8"));
     options.add_options("Training")
       ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
       ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
@@ -148,18 +169,19 @@ int main(int argc, char** argv) {
       ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
       ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
-      ("list", "list the models, the CNN's attention modules, and the attention variants and positional encodings of --model vit, then exit")
+      ("list", "list the models, the CNN's attention modules, the attention variants and positional encodings of --model vit, and the fusions of --task captioned, then exit")
       ("h,help", "print this help");
     // clang-format on
     const auto parsed = options.parse(argc, argv);
     if (!parsed.unmatched().empty())
       throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
     if (parsed.count("help")) {
-      std::cout << options.help({"Data", "Model", "CNN attention (--model cnn)", kVitGroup, "Training", "Output"}) << "\n";
+      std::cout << options.help({"Data", "Model", "CNN attention (--model cnn)", kVitGroup, "Captioned and cluttered images (--task captioned, --task cluttered)", "Training", "Output"}) << "\n";
       return 0;
     }
     if (parsed.count("list")) {
       print_list();
+      print_fusions();
       return 0;
     }
     if (!attention.empty()) (c.model == "vit" ? c.vit.attention : c.attention) = attention;

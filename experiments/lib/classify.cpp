@@ -6,6 +6,7 @@
 
 #include "autograd/grad_mode.h"
 #include "data/checkpoint.h"
+#include "data/cluttered_images.h"
 #include "data/images.h"
 #include "experiments/lib/attention_flags.h"
 #include "layers/loss.h"
@@ -19,16 +20,56 @@
 namespace heed::experiments {
 namespace {
 
-struct Images {
-  data::ImageDataset train, validation, test;
-};
+// --task cluttered: each split on canvases of its own stream, so no split repeats another's clutter.
+Images cluttered(const Images& images, const ClassifyConfig& c) {
+  data::ClutterOptions options;
+  options.canvas = c.cluttered.canvas;
+  options.distractors = c.cluttered.distractors;
+  options.fragment = c.cluttered.fragment;
+  options.seed = c.train.seed;
+  const auto place = [&](const data::ImageDataset& split, std::int64_t stream) {
+    options.stream = stream;
+    return data::clutter_images(split, options).images;
+  };
+  return {place(images.train, 0), place(images.validation, 1), place(images.test, 2)};
+}
+
+Json captioned_options_to_json(const CaptionedOptions& o) {
+  return {{"wrong_rate", o.wrong_rate}, {"fusion", o.fusion}, {"fused_dim", o.fused_dim},
+          {"embed_dim", o.embed_dim}, {"heads", o.heads}, {"attention", o.attention}};
+}
+
+CaptionedOptions captioned_options_from_json(const Json& j) {
+  CaptionedOptions o;
+  o.wrong_rate = j.at("wrong_rate");
+  o.fusion = j.at("fusion");
+  o.fused_dim = j.at("fused_dim");
+  o.embed_dim = j.at("embed_dim");
+  o.heads = j.at("heads");
+  o.attention = j.at("attention");
+  return o;
+}
+
+Json cluttered_options_to_json(const ClutteredOptions& o) {
+  return {{"canvas", o.canvas}, {"distractors", o.distractors}, {"fragment", o.fragment}};
+}
+
+ClutteredOptions cluttered_options_from_json(const Json& j) {
+  ClutteredOptions o;
+  o.canvas = j.at("canvas");
+  o.distractors = j.at("distractors");
+  o.fragment = j.at("fragment");
+  return o;
+}
+
+}  // namespace
 
 Images load_images(const ClassifyConfig& c) {
-  HEED_CHECK(c.task == "fashion" || c.task == "idx", "classify: unknown task '", c.task,
-             "'; valid tasks: fashion, idx");
-  HEED_CHECK(c.task == "fashion" || !c.data_dir.empty(), "classify: --task idx needs --data-dir");
+  HEED_CHECK(c.task == "fashion" || c.task == "idx" || c.task == "cluttered" || c.task == "captioned",
+             "classify: unknown task '", c.task, "'; valid tasks: fashion, idx, cluttered, captioned");
+  HEED_CHECK(c.task != "idx" || !c.data_dir.empty(), "classify: --task idx needs --data-dir");
   const std::string dir = c.data_dir.empty() ? data::kFashionMnistDir : c.data_dir;
-  const auto names = c.task == "fashion" ? data::ClassNames::FashionMnist : data::ClassNames::Numbered;
+  const auto names = c.task == "idx" ? data::ClassNames::Numbered : data::ClassNames::FashionMnist;
   data::ImageDataset train = data::load_fashion_mnist(dir, "train", names);
   data::ImageDataset test = data::load_fashion_mnist(dir, "test", names);
   HEED_CHECK(c.valid_size > 0 && c.valid_size < train.size(), "classify: --valid-size ", c.valid_size,
@@ -39,9 +80,12 @@ Images load_images(const ClassifyConfig& c) {
     split.train.labels = ops::narrow(split.train.labels, 0, 0, c.train_limit);
   }
   const data::PixelStats stats = data::pixel_stats(split.train);
-  return {data::normalize(split.train, stats.mean, stats.std), data::normalize(split.validation, stats.mean, stats.std),
-          data::normalize(test, stats.mean, stats.std)};
+  const Images images{data::normalize(split.train, stats.mean, stats.std),
+                      data::normalize(split.validation, stats.mean, stats.std), data::normalize(test, stats.mean, stats.std)};
+  return c.task == "cluttered" ? cluttered(images, c) : images;
 }
+
+namespace {
 
 struct Evaluation {
   double loss = 0;
@@ -195,7 +239,9 @@ Json classify_config_to_json(const ClassifyConfig& c) {
           {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
           {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
           {"out_dir", t.out_dir}, {"attention", c.attention}, {"attention_blocks", c.attention_blocks},
-          {"reduction", c.reduction}, {"spatial_kernel", c.spatial_kernel}};
+          {"reduction", c.reduction}, {"spatial_kernel", c.spatial_kernel},
+          {"captioned", captioned_options_to_json(c.captioned)},
+          {"cluttered", cluttered_options_to_json(c.cluttered)}};
 }
 
 ClassifyConfig classify_config_from_json(const Json& j) {
@@ -235,6 +281,9 @@ ClassifyConfig classify_config_from_json(const Json& j) {
   c.attention_blocks = j.value("attention_blocks", c.attention_blocks);
   c.reduction = j.value("reduction", c.reduction);
   c.spatial_kernel = j.value("spatial_kernel", c.spatial_kernel);
+  // Configs written before these tasks existed have neither.
+  if (j.contains("captioned")) c.captioned = captioned_options_from_json(j.at("captioned"));
+  if (j.contains("cluttered")) c.cluttered = cluttered_options_from_json(j.at("cluttered"));
   return c;
 }
 
@@ -245,6 +294,7 @@ std::string default_run_name(const ClassifyConfig& c) {
 }
 
 Json run_classify(const ClassifyConfig& config) {
+  if (config.task == "captioned") return run_captioned(config);  // another model and batches: its own loop
   const TrainOptions& opt = config.train;
   const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
   const int threads = configure_threads(opt);

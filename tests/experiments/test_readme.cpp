@@ -8,6 +8,7 @@
 #include "helpers.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
+#include "layers/fusion/registry.h"
 #include "layers/position/registry.h"
 #include "layers/vision/registry.h"
 
@@ -41,4 +42,8 @@ TEST_CASE("README.md lists every registered attention variant, positional encodi
   require_listed(readme, transformer_attention_names(), "transformer attention");
   require_listed(readme, positional_encoding_names(), "positional encoding");
   require_listed(readme, vision_attention_names(), "vision attention");
+}
+
+TEST_CASE("README.md lists every registered fusion", "[docs]") {
+  require_listed(read_readme(), fusion_names(), "fusion");
 }
