@@ -266,7 +266,8 @@ void write_sweep_md(std::ostream& out, const SweepResults& results, bool alone) 
     out << "- `" << r->name << "`: " << md_cell(r->error) << " (log: " << run_log_path(results, *r, alone) << ")\n";
 }
 
-const char* kMetricNote = " (in %: mean ± std over seeds, the sample standard deviation; the value alone for one seed)";
+const char* kMetricNote =
+    " (in %: mean ± std over seeds, the sample standard deviation; the value alone for one seed)";
 
 }  // namespace
 
@@ -284,7 +285,8 @@ void write_results_csv(const SweepResults& results, const fs::path& file) {
 void write_results_csv(const Comparison& comparison, const fs::path& file) {
   std::ofstream out = open_output(file);
   out << "sweep," << kResultsCsvColumns << "\n";
-  for (const SweepResults& results : comparison.sweeps) write_csv_rows(out, results, csv_field(sweep_name(results)) + ",");
+  for (const SweepResults& results : comparison.sweeps)
+    write_csv_rows(out, results, csv_field(sweep_name(results)) + ",");
 }
 
 void write_report_md(const SweepResults& results, const fs::path& file) {

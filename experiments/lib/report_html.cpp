@@ -19,7 +19,7 @@ const char* kStyle = R"(body{font-family:sans-serif;max-width:1200px;margin:1em 
 h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}h4{font-size:1em}
 section.sweep>h2{background:#e8eff7;border:none;padding:6px 10px;margin-top:2.5em}a{color:#0057a0}
 table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f2f2f2}td.name{text-align:left}ul.meta{list-style:none;padding:0}ul.meta li{margin:2px 0}
+th{background:#f2f2f2}td.name,th.name{text-align:left}ul.meta{list-style:none;padding:0}ul.meta li{margin:2px 0}
 code{background:#f4f4f4;padding:1px 3px}.charts,.maps{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 figure{margin:0}figcaption{font-size:0.85em;color:#444;max-width:480px}.note{color:#555;font-style:italic}
 .heads{display:flex;flex-wrap:wrap;gap:4px}.failed{color:#a33}
@@ -270,8 +270,9 @@ std::string task_chart(const Comparison& comparison, const std::string& task) {
 
 std::string overview(const Comparison& comparison) {
   std::ostringstream out;
-  out << "<section>\n<h2>Overview</h2>\n<table>\n<tr><th>sweep</th><th>task (model)</th><th>runs</th>"
-      << "<th>variants, best first: test metric (%)</th><th>wall min</th></tr>\n";
+  out << "<section>\n<h2>Overview</h2>\n<table>\n<tr><th class=\"name\">sweep</th><th class=\"name\">task (model)"
+      << "</th><th class=\"name\">runs</th><th class=\"name\">variants, best first: test metric (%)</th>"
+      << "<th>wall min</th></tr>\n";
   std::vector<std::string> tasks, shared_tasks;
   for (std::size_t i = 0; i < comparison.sweeps.size(); ++i) {
     const SweepResults& results = comparison.sweeps[i];

@@ -76,10 +76,11 @@ SweepResults made_up_sweep(const fs::path& parent, const std::string& name, cons
       if (s.driver == "translate")
         write(r.dir / "samples.json",
               model == "transformer"
-                  ? R"([{"source":"ab","target":"ab","prediction":"ab","source_tokens":["a","b"],"output_tokens":["a","b"],
-                        "attention":[[0.9,0.1],[0.2,0.8]],"attention_heads":[[1,0,0,1],[0.8,0.2,0.4,0.6]]}])"
-                  : R"([{"source":"ab","target":"ab","prediction":"ab","source_tokens":["a","b"],"output_tokens":["a","b"],
-                        "attention":[[0.9,0.1],[0.2,0.8]]}])");
+                  ? R"([{"source":"ab","target":"ab","prediction":"ab","source_tokens":["a","b"],
+                        "output_tokens":["a","b"],"attention":[[0.9,0.1],[0.2,0.8]],
+                        "attention_heads":[[1,0,0,1],[0.8,0.2,0.4,0.6]]}])"
+                  : R"([{"source":"ab","target":"ab","prediction":"ab","source_tokens":["a","b"],
+                        "output_tokens":["a","b"],"attention":[[0.9,0.1],[0.2,0.8]]}])");
       s.runs.push_back(r);
     }
   write_sweep_json(s, s.root / "sweep.json");
@@ -215,7 +216,15 @@ TEST_CASE("compare --combine refuses a missing or corrupt sweep folder by name",
   fs::remove_all(no_run / "runs" / "none-s1");
   refused(no_run, "has no runs/none-s1/ folder");
 
-  // The output folder may not be one of the sweeps: --overwrite would delete it first.
+  // An existing output folder is kept unless --overwrite; and it may not be one of the sweeps,
+  // which --overwrite would delete before reading.
+  fs::create_directories(dir.path() / "both");
+  REQUIRE_THROWS_WITH(run_combine(combine_options(dir.path(), {good})),
+                      Catch::Contains("already exists; pass --overwrite"));
+  CompareOptions replace = combine_options(dir.path(), {good});
+  replace.overwrite = true;
+  REQUIRE(run_combine(replace)["runs"] == 2);
+  REQUIRE(fs::exists(dir.path() / "both" / "report.html"));
   CompareOptions onto_itself = combine_options(dir.path(), {good});
   onto_itself.name = "good";
   onto_itself.overwrite = true;
