@@ -4,13 +4,15 @@
 //   compare --task reverse --all --lengths 16,32,64 -- --steps 500
 //   compare --task copy --model transformer --attention mha,linear --position sinusoidal,rope
 //   compare --task documents --attention attention,mean
+//   compare --combine runs/dates-rnn,runs/fashion-cnn --name both   (one report of finished sweeps)
 //
 // Each run is a child process of the task's driver (translate, classify or
 // documents, found beside this program), so a run that crashes or runs out of
 // memory is reported as failed and the sweep goes on. Everything after `--` is
 // given to every run unchanged. Writes <out>/<name>/{results.csv, report.md,
 // report.html, runs/<run>/...} and prints a one-line JSON summary; exits
-// non-zero when no run finished.
+// non-zero when no run finished. With --combine it runs nothing and writes
+// one report of the finished sweep folders it names.
 #include <iostream>
 
 #include "experiments/lib/cli.h"
@@ -23,7 +25,9 @@ int main(int argc, char** argv) {
       std::cout << command.help_text;
       return 0;
     }
-    const auto summary = heed::experiments::run_compare(command.options);
+    const auto& options = command.options;
+    const auto summary = options.combine.empty() ? heed::experiments::run_compare(options)
+                                                 : heed::experiments::run_combine(options);
     std::cout << summary.dump() << std::endl;
     return summary["ok"].get<std::size_t>() > 0 ? 0 : 1;
   });

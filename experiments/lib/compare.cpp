@@ -117,6 +117,15 @@ std::vector<std::string> split_list(const std::string& text) {
   return parts;
 }
 
+fs::path output_folder(const CompareOptions& o, const std::string& name) {
+  HEED_CHECK(!name.empty() && name.find('/') == std::string::npos && name != "." && name != "..",
+             "compare: invalid --name '", name, "'; give a folder name without '/'");
+  const fs::path folder = fs::path(o.out_dir) / name;
+  HEED_CHECK(!fs::exists(folder) || o.overwrite, "compare: the folder ", folder.string(),
+             " already exists; pass --overwrite to replace it, or choose another --name");
+  return folder;
+}
+
 SweepPlan plan_sweep(const CompareOptions& o) {
   SweepPlan plan;
   plan.task = o.task;
@@ -160,12 +169,7 @@ SweepPlan plan_sweep(const CompareOptions& o) {
   HEED_CHECK(o.threads >= 0, "compare: --threads is ", o.threads, "; expected 0 (the drivers' default) or more");
   check_passthrough(o.passthrough, !o.lengths.empty());
 
-  const std::string name = o.name.empty() ? o.task + "-" + plan.model : o.name;
-  HEED_CHECK(name.find('/') == std::string::npos && name != "." && name != "..", "compare: invalid --name '", name,
-             "'; give a folder name without '/'");
-  plan.root = fs::path(o.out_dir) / name;
-  HEED_CHECK(!fs::exists(plan.root) || o.overwrite, "compare: the folder ", plan.root.string(),
-             " already exists; pass --overwrite to replace it, or choose another --name");
+  plan.root = output_folder(o, o.name.empty() ? o.task + "-" + plan.model : o.name);
   plan.program = (o.bin_dir.empty() ? own_program_folder() : o.bin_dir) / plan.driver;
   HEED_CHECK(access(plan.program.c_str(), X_OK) == 0, "compare: cannot find the ", plan.driver, " driver at ",
              plan.program.string(), "; build it (cmake --build build) and run compare from the same folder");

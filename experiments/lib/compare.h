@@ -6,6 +6,7 @@
 // plans 2 variants x 2 seeds = 4 runs of `translate` and writes
 //
 //   runs/<name>/runs/<variant>[-<position>][-L<length>]-s<seed>/   each run's folder, with log.txt
+//   runs/<name>/sweep.json     what was swept, so the folder can be read back (sweep_folder.h)
 //   runs/<name>/results.csv    one row per run
 //   runs/<name>/report.md      tables: the test metric, mean ± std over seeds, per variant
 //   runs/<name>/report.html    the same tables with charts and attention heatmaps
@@ -14,6 +15,12 @@
 // the results with its exit status and last error line; the sweep goes on.
 // Everything that can be checked before running (task, model, variant and
 // position names, the output folder) is refused before any folder is made.
+//
+//   compare --combine runs/dates-rnn,runs/fashion-cnn --name both
+//
+// runs nothing: it reads finished sweep folders back and writes one report of
+// them all to runs/both/ (results.csv, report.md, report.html), an overview
+// first and then one section per sweep.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +48,7 @@ struct CompareOptions {
   std::vector<std::string> passthrough;  // the arguments after `--`, given to every run
   std::string command_line;              // as typed, for the report
   std::filesystem::path bin_dir;         // where the drivers are; empty: beside this program
+  std::vector<std::string> combine;      // --combine: sweep folders to report together; nothing runs
 };
 
 // One run of the sweep.
@@ -82,6 +90,19 @@ SweepPlan plan_sweep(const CompareOptions& options);
 // Runs the plan and writes results.csv, report.md and report.html; returns
 // the sweep's summary ({"runs": n, "ok": k, "failed": f, "report": path, ...}).
 Json run_compare(const CompareOptions& options);
+
+// The commit of the checkout the drivers in bin_dir were built in, "(with
+// uncommitted changes)" when tracked files differ; else the current folder's.
+std::string heed_commit(const std::filesystem::path& bin_dir);
+
+// <out>/<name> for a new sweep or combined report: refuses a name with '/'
+// and, without --overwrite, an existing folder.
+std::filesystem::path output_folder(const CompareOptions& options, const std::string& name);
+
+// compare --combine (compare_combine.cpp): reads the sweep folders back, each
+// refused by name when missing or corrupt, and writes one report of them all
+// to <out>/<name> (default name "combined"); returns its summary.
+Json run_combine(const CompareOptions& options);
 
 // "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);

@@ -63,7 +63,7 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
   cxxopts::Options options("compare", "Run a sweep of experiments (variants x positions x lengths x seeds) as "
                                       "separate processes and write a comparison report.");
   options.custom_help("[options] [-- options given to every run]");
-  std::string attention, positions, lengths;
+  std::string attention, positions, lengths, combine;
   // clang-format off
   options.add_options("Sweep")
     ("task", joined(compare_task_names()) + " (translate: dates .. tsv; classify: fashion, idx; documents)", cxxopts::value(c.task)->default_value("dates"))
@@ -80,6 +80,8 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
     ("overwrite", "replace an existing sweep folder", cxxopts::value(c.overwrite)->default_value("false"))
     ("quiet", "no progress line", cxxopts::value(c.quiet)->default_value("false"))
     ("h,help", "print this help");
+  options.add_options("Combine")
+    ("combine", "comma list of finished sweep folders (runs/a,runs/b): run nothing, write one report of them all to <out>/<name> (default name: combined)", cxxopts::value(combine)->default_value(""));
   // clang-format on
   const auto parsed = options.parse(own_argc, argv);
   if (!parsed.unmatched().empty())
@@ -87,13 +89,21 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
                                          "' (options for the runs go after --)");
   if (parsed.count("help")) {
     command.help = true;
-    command.help_text = options.help({"Sweep", "Output"}) + "\nvariants (--attention):\n";
+    command.help_text = options.help({"Sweep", "Output", "Combine"}) + "\nvariants (--attention):\n";
     for (const auto& model : {"rnn", "transformer", "cnn", "han"})
       command.help_text += std::string("  ") + model + ": " + joined(variant_names(model)) + "\n";
   }
   c.variants = split_list(attention);
   c.positions = split_list(positions);
   c.lengths = parse_lengths(lengths);
+  c.combine = split_list(combine);
+  if (parsed.count("combine")) {
+    HEED_CHECK(!c.combine.empty(), "compare: --combine needs a comma list of sweep folders, e.g. runs/a,runs/b");
+    for (const char* flag : {"task", "model", "attention", "all", "position", "lengths", "seeds", "threads"})
+      HEED_CHECK(parsed.count(flag) == 0, "compare: --", flag, " describes a sweep to run; --combine runs nothing ",
+                 "(it reports finished sweeps), so leave --", flag, " out");
+    HEED_CHECK(c.passthrough.empty(), "compare: --combine runs nothing, so it takes no options for runs after --");
+  }
   return command;
 }
 

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "tensor/error.h"
 
@@ -138,9 +137,31 @@ std::string group_title(const SweepResults& results, const ResultGroup& group) {
   return title;
 }
 
-namespace {
+std::string ranking(const ResultGroup& group) {
+  std::string out;
+  for (const VariantStats& v : group.variants)
+    out += (out.empty() ? "" : ", ") + v.label + " " +
+           (v.test_metric.n ? format_number(100 * v.test_metric.mean, 1) : std::string("failed"));
+  return out;
+}
 
-std::string cpu_model() {
+std::string runs_finished(const SweepResults& results) {
+  std::size_t ok = 0;
+  for (const RunRecord& r : results.runs) ok += r.ok ? 1 : 0;
+  std::string out = std::to_string(ok) + "/" + std::to_string(results.runs.size()) + " runs finished";
+  if (results.planned > results.runs.size())
+    out += ", " + std::to_string(results.planned - results.runs.size()) + " of " + std::to_string(results.planned) +
+           " planned never ran (the sweep was stopped)";
+  return out;
+}
+
+double total_wall_s(const SweepResults& results) {
+  double sum = 0;
+  for (const RunRecord& r : results.runs) sum += std::isfinite(r.wall_s) ? r.wall_s : 0.0;
+  return sum;
+}
+
+std::string cpu_model_name() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
     if (line.rfind("model name", 0) == 0) {
@@ -149,6 +170,8 @@ std::string cpu_model() {
     }
   return "unknown CPU";
 }
+
+namespace {
 
 // A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 std::string csv_field(const std::string& text) {
@@ -181,41 +204,46 @@ std::string machine_description(const SweepResults& results) {
     if (!r.blas_kernels.empty()) kernels.insert(r.blas_kernels);
   std::string blis;
   for (const auto& k : kernels) blis += (blis.empty() ? "" : "; ") + k;
-  return std::to_string(std::thread::hardware_concurrency()) + " cores (" + cpu_model() + "), BLIS kernels " +
-         (blis.empty() ? "unknown" : blis) + ", GPU none";
+  return (results.cores ? std::to_string(results.cores) + " cores" : std::string("cores not recorded")) + " (" +
+         (results.cpu.empty() ? "unknown CPU" : results.cpu) + "), BLIS kernels " + (blis.empty() ? "unknown" : blis) +
+         ", GPU none";
 }
 
-void write_results_csv(const SweepResults& results, const fs::path& file) {
-  std::ofstream out(file);
-  HEED_CHECK(out.good(), "compare: cannot write ", file.string());
-  out << "run,task,model,variant,position,length,seed,status,exit,error,metric,test_metric,test_token_accuracy,"
-         "best_valid_metric,ms_per_step,peak_mb,parameters,wall_s,steps\n";
+const char* const kResultsCsvColumns =
+    "run,task,model,variant,position,length,seed,status,exit,error,metric,test_metric,test_token_accuracy,"
+    "best_valid_metric,ms_per_step,peak_mb,parameters,wall_s,steps";
+
+namespace {
+
+// One row per run of the sweep, each starting with `lead` ("" or "<sweep>,").
+void write_csv_rows(std::ostream& out, const SweepResults& results, const std::string& lead) {
   for (const RunRecord& r : results.runs) {
-    out << csv_field(r.name) << "," << results.task << "," << results.model << "," << csv_field(r.variant) << ","
-        << csv_field(r.position) << "," << (r.length > 0 ? std::to_string(r.length) : "") << "," << r.seed << ","
-        << (r.ok ? "ok" : "failed") << "," << csv_field(r.exit) << "," << csv_field(r.error) << ","
-        << results.metric << ","
-        << csv_number(r.test_metric) << "," << csv_number(r.test_token_accuracy) << ","
-        << csv_number(r.best_valid_metric) << "," << csv_number(r.ms_per_step)
-        << "," << csv_number(r.peak_mb) << "," << (r.ok ? std::to_string(r.parameters) : "") << ","
-        << csv_number(r.wall_s) << "," << (r.ok ? std::to_string(r.steps) : "") << "\n";
+    out << lead << csv_field(r.name) << "," << results.task << "," << results.model << "," << csv_field(r.variant)
+        << "," << csv_field(r.position) << "," << (r.length > 0 ? std::to_string(r.length) : "") << "," << r.seed
+        << "," << (r.ok ? "ok" : "failed") << "," << csv_field(r.exit) << "," << csv_field(r.error) << ","
+        << results.metric << "," << csv_number(r.test_metric) << "," << csv_number(r.test_token_accuracy) << ","
+        << csv_number(r.best_valid_metric) << "," << csv_number(r.ms_per_step) << "," << csv_number(r.peak_mb) << ","
+        << (r.ok ? std::to_string(r.parameters) : "") << "," << csv_number(r.wall_s) << ","
+        << (r.ok ? std::to_string(r.steps) : "") << "\n";
   }
 }
 
-void write_report_md(const SweepResults& results, const fs::path& file) {
+std::ofstream open_output(const fs::path& file) {
   std::ofstream out(file);
   HEED_CHECK(out.good(), "compare: cannot write ", file.string());
+  return out;
+}
+
+std::string sweep_name(const SweepResults& results) { return results.root.filename().string(); }
+
+// The sweep's tables, one per length, and its failed runs: under "##" headings
+// when the sweep is alone in its report, under "###" when it is one of several.
+void write_sweep_md(std::ostream& out, const SweepResults& results, bool alone) {
+  const std::string heading = alone ? "##" : "###";
   const std::string metric = metric_title(results.metric);
-  out << "# Comparison: " << results.root.filename().string() << "\n\n"
-      << "- command: `" << results.command_line << "`\n"
-      << "- heed commit: " << results.commit << "\n"
-      << "- machine: " << machine_description(results) << "\n"
-      << "- date: " << results.date << "\n"
-      << "- test metric: " << results.metric << " (in %: mean ± std over seeds, the sample standard deviation; "
-      << "the value alone for one seed)\n\n";
   const bool tokens = results.has_token_accuracy();
   for (const ResultGroup& group : group_results(results)) {
-    out << "## " << group_title(results, group) << "\n\n"
+    out << heading << " " << group_title(results, group) << "\n\n"
         << "| # | variant | test " << metric << " (%) | " << (tokens ? "test token accuracy (%) | " : "")
         << "seeds | best valid " << metric << " (%) | ms/step | peak MB | parameters | wall s |\n"
         << "|---:|---|---:|" << (tokens ? "---:|" : "") << "---:|---:|---:|---:|---:|---:|\n";
@@ -223,20 +251,81 @@ void write_report_md(const SweepResults& results, const fs::path& file) {
     for (const VariantStats& v : group.variants) {
       out << "| " << ++rank << " | " << md_cell(v.label) << " | " << percent_mean_std(v.test_metric) << " | "
           << (tokens ? percent_mean_std(v.test_token_accuracy) + " | " : "") << v.test_metric.n << "/" << v.runs
-          << " | " << percent_mean_std(v.best_valid_metric) << " | "
-          << format_number(v.ms_per_step.mean, 1) << " | " << format_number(v.peak_mb.mean, 1) << " | "
-          << (v.test_metric.n ? std::to_string(v.parameters) : "–") << " | " << format_number(v.wall_s.mean, 1)
-          << " |\n";
+          << " | " << percent_mean_std(v.best_valid_metric) << " | " << format_number(v.ms_per_step.mean, 1) << " | "
+          << format_number(v.peak_mb.mean, 1) << " | " << (v.test_metric.n ? std::to_string(v.parameters) : "–")
+          << " | " << format_number(v.wall_s.mean, 1) << " |\n";
     }
     out << "\n";
   }
   std::vector<const RunRecord*> failed;
   for (const RunRecord& r : results.runs)
     if (!r.ok) failed.push_back(&r);
-  out << "## Failed runs\n\n";
+  out << heading << " Failed runs\n\n";
   if (failed.empty()) out << "None: every run finished.\n";
   for (const RunRecord* r : failed)
-    out << "- `" << r->name << "`: " << md_cell(r->error) << " (log: runs/" << r->name << "/log.txt)\n";
+    out << "- `" << r->name << "`: " << md_cell(r->error) << " (log: " << run_log_path(results, *r, alone) << ")\n";
+}
+
+const char* kMetricNote =
+    " (in %: mean ± std over seeds, the sample standard deviation; the value alone for one seed)";
+
+}  // namespace
+
+std::string run_log_path(const SweepResults& results, const RunRecord& run, bool from_sweep_folder) {
+  const fs::path log = fs::path("runs") / run.name / "log.txt";
+  return (from_sweep_folder ? log : results.root / log).string();
+}
+
+void write_results_csv(const SweepResults& results, const fs::path& file) {
+  std::ofstream out = open_output(file);
+  out << kResultsCsvColumns << "\n";
+  write_csv_rows(out, results, "");
+}
+
+void write_results_csv(const Comparison& comparison, const fs::path& file) {
+  std::ofstream out = open_output(file);
+  out << "sweep," << kResultsCsvColumns << "\n";
+  for (const SweepResults& results : comparison.sweeps)
+    write_csv_rows(out, results, csv_field(sweep_name(results)) + ",");
+}
+
+void write_report_md(const SweepResults& results, const fs::path& file) {
+  std::ofstream out = open_output(file);
+  out << "# Comparison: " << sweep_name(results) << "\n\n"
+      << "- command: `" << results.command_line << "`\n"
+      << "- heed commit: " << results.commit << "\n"
+      << "- machine: " << machine_description(results) << "\n"
+      << "- date: " << results.date << "\n"
+      << "- test metric: " << results.metric << kMetricNote << "\n\n";
+  write_sweep_md(out, results, /*alone=*/true);
+}
+
+void write_report_md(const Comparison& comparison, const fs::path& file) {
+  std::ofstream out = open_output(file);
+  out << "# Comparison: " << comparison.name << "\n\n"
+      << "- command: `" << comparison.command_line << "`\n"
+      << "- heed commit: " << comparison.commit << "\n"
+      << "- date: " << comparison.date << "\n"
+      << "- test metrics" << kMetricNote << "\n\n"
+      << "## Overview\n\n"
+      << "| sweep | task (model) | runs | variants, best first: test metric (%) | wall min |\n"
+      << "|---|---|---|---|---:|\n";
+  for (const SweepResults& results : comparison.sweeps)
+    for (const ResultGroup& group : group_results(results))
+      out << "| " << md_cell(sweep_name(results)) << " | " << md_cell(group_title(results, group)) << " | "
+          << runs_finished(results) << " | " << md_cell(metric_title(results.metric) + ": " + ranking(group)) << " | "
+          << format_number(total_wall_s(results) / 60, 1) << " |\n";
+  for (const SweepResults& results : comparison.sweeps) {
+    out << "\n## Sweep " << sweep_name(results) << "\n\n"
+        << "- folder: " << results.root.string() << "\n"
+        << "- command: `" << results.command_line << "`\n"
+        << "- heed commit: " << results.commit << "\n"
+        << "- machine: " << machine_description(results) << "\n"
+        << "- date: " << results.date << "\n"
+        << "- test metric: " << results.metric << "\n"
+        << "- " << runs_finished(results) << "\n\n";
+    write_sweep_md(out, results, /*alone=*/false);
+  }
 }
 
 }  // namespace heed::experiments

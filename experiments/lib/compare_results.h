@@ -1,7 +1,10 @@
 // The results of a comparison sweep (experiments/lib/compare.h): one record
 // per run, read from its summary.json; the per-variant statistics over seeds;
 // and the plain-text outputs, results.csv and report.md. report_html.h draws
-// the same numbers as an HTML page with charts.
+// the same numbers as an HTML page with charts. A Comparison is several
+// finished sweeps read back from their folders (sweep_folder.h) and reported
+// together: one section per sweep under a short overview; a single sweep's
+// report is the one-section case, without the overview.
 //
 // The test metric is test_exact_match for translate (with test_token_accuracy
 // beside it) and test_accuracy for classify and documents; "mean ± std" is over the seeds that finished, with
@@ -49,7 +52,10 @@ struct SweepResults {
   std::string metric;        // the summary's key: test_exact_match or test_accuracy
   std::string valid_metric;  // its metrics.csv column: valid_exact_match or valid_accuracy
   std::string command_line, commit, date;
-  std::filesystem::path root;
+  unsigned cores = 0;        // the machine the sweep ran on
+  std::string cpu;
+  std::size_t planned = 0;   // runs planned; more than runs.size() when the sweep was stopped
+  std::filesystem::path root;  // the sweep folder; its name names the sweep
   std::vector<RunRecord> runs;
 
   bool has_token_accuracy() const { return driver == "translate"; }
@@ -93,11 +99,35 @@ std::string metric_title(const std::string& metric);
 std::string percent_mean_std(const MeanStd& value);
 std::string format_number(double value, int decimals);  // "–" when missing
 std::string group_title(const SweepResults& results, const ResultGroup& group);
+// The group's variants best first with their mean test metric in %:
+// "additive 99.1, general 97.0, none 60.3" ("x failed" for a variant with no finished run).
+std::string ranking(const ResultGroup& group);
+// "4/4 runs finished", "3/4 runs finished, 1 of 5 planned not run" for a stopped sweep.
+std::string runs_finished(const SweepResults& results);
+double total_wall_s(const SweepResults& results);  // the runs' wall times added up
+// Where a run's log is: "runs/<run>/log.txt" from the sweep folder, or with the sweep folder in front.
+std::string run_log_path(const SweepResults& results, const RunRecord& run, bool from_sweep_folder = false);
 
+// "AMD EPYC 7B13" from /proc/cpuinfo; "unknown CPU" where it says nothing.
+std::string cpu_model_name();
 // The machine in one line: cores, CPU model, BLIS kernels seen in the summaries, GPU.
 std::string machine_description(const SweepResults& results);
 
+// Several finished sweeps, reported together (compare --combine).
+struct Comparison {
+  std::string name;  // the output folder's name
+  std::string command_line, commit, date;
+  std::vector<SweepResults> sweeps;
+};
+
+// results.csv's header: "run,task,model,variant,...".
+extern const char* const kResultsCsvColumns;
+
+// One row per run: run, task, model, variant, ..., with a leading "sweep"
+// column (the sweep folder's name) for a comparison of several sweeps.
 void write_results_csv(const SweepResults& results, const std::filesystem::path& file);
+void write_results_csv(const Comparison& comparison, const std::filesystem::path& file);
 void write_report_md(const SweepResults& results, const std::filesystem::path& file);
+void write_report_md(const Comparison& comparison, const std::filesystem::path& file);
 
 }  // namespace heed::experiments

@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "experiments/lib/child_process.h"
 #include "experiments/lib/compare.h"
 #include "experiments/lib/compare_results.h"
 #include "experiments/lib/report_html.h"
+#include "experiments/lib/sweep_folder.h"
 #include "tensor/error.h"
 
 namespace heed::experiments {
@@ -102,16 +104,6 @@ std::string git_line(const fs::path& folder, const std::string& command) {
   return line;
 }
 
-// The commit of the checkout the drivers were built in (build/bin sits in it),
-// else of the current folder; "unknown" outside a checkout. Uncommitted
-// changes to tracked files are named, since the numbers may come from them.
-std::string heed_commit(const fs::path& bin_dir) {
-  const std::string commit = git_line(bin_dir, "rev-parse --short HEAD");
-  if (commit.empty()) return current_git_commit();
-  const bool changed = !git_line(bin_dir, "status --porcelain --untracked-files=no").empty();
-  return changed ? commit + " (with uncommitted changes)" : commit;
-}
-
 RunRecord run_one(const SweepPlan& plan, const PlannedRun& run, const SweepResults& results,
                   SweepProgress& progress) {
   RunRecord record;
@@ -150,6 +142,16 @@ RunRecord run_one(const SweepPlan& plan, const PlannedRun& run, const SweepResul
 
 }  // namespace
 
+// The commit of the checkout the drivers were built in (build/bin sits in it),
+// else of the current folder; "unknown" outside a checkout. Uncommitted
+// changes to tracked files are named, since the numbers may come from them.
+std::string heed_commit(const fs::path& bin_dir) {
+  const std::string commit = git_line(bin_dir, "rev-parse --short HEAD");
+  if (commit.empty()) return current_git_commit();
+  const bool changed = !git_line(bin_dir, "status --porcelain --untracked-files=no").empty();
+  return changed ? commit + " (with uncommitted changes)" : commit;
+}
+
 Json run_compare(const CompareOptions& options) {
   const SweepPlan plan = plan_sweep(options);
   if (fs::exists(plan.root)) fs::remove_all(plan.root);  // plan_sweep refused it without --overwrite
@@ -164,8 +166,12 @@ Json run_compare(const CompareOptions& options) {
   results.command_line = options.command_line;
   results.commit = heed_commit(plan.program.parent_path());
   results.date = timestamp_utc();
+  results.cores = std::thread::hardware_concurrency();
+  results.cpu = cpu_model_name();
+  results.planned = plan.runs.size();
   results.root = plan.root;
   results.runs.reserve(plan.runs.size());
+  write_sweep_json(results, plan.root / "sweep.json");  // first: a stopped sweep can still be read back
 
   Stopwatch wall;
   SweepProgress progress(plan.runs.size(), options.quiet);

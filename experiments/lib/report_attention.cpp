@@ -123,11 +123,13 @@ std::string document_sample(const Json& sample, std::size_t number) {
 
 }  // namespace
 
-std::string attention_html(const SweepResults& results, const ResultGroup& group) {
+std::string attention_html(const SweepResults& results, const ResultGroup& group, bool alone) {
   if (results.driver == "classify") return "";  // the CNN has no attention to show
+  const std::string h = alone ? "h2" : "h3", h_variant = alone ? "h3" : "h4";
   std::ostringstream out;
-  out << "<section>\n<h2>Attention on the first test " << (results.driver == "documents" ? "documents" : "sentences")
-      << (group.length > 0 ? " (length " + std::to_string(group.length) + ")" : "") << "</h2>\n";
+  out << "<section>\n<" << h << ">Attention on the first test "
+      << (results.driver == "documents" ? "documents" : "sentences")
+      << (group.length > 0 ? " (length " + std::to_string(group.length) + ")" : "") << "</" << h << ">\n";
   for (const std::string& label : sweep_labels(results)) {
     const auto v = std::find_if(group.variants.begin(), group.variants.end(),
                                 [&](const VariantStats& s) { return s.label == label; });
@@ -135,7 +137,7 @@ std::string attention_html(const SweepResults& results, const ResultGroup& group
     const RunRecord* run = nullptr;
     for (const RunRecord* r : v->records)
       if (r->ok && !run) run = r;
-    out << "<h3>" << escape(label) << "</h3>\n";
+    out << "<" << h_variant << ">" << escape(label) << "</" << h_variant << ">\n";
     if (!run) {
       out << "<p class=\"note\">no run of this variant finished</p>\n";
       continue;

@@ -16,9 +16,10 @@ using svg::escape;
 namespace {
 
 const char* kStyle = R"(body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
-h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}
+h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}h4{font-size:1em}
+section.sweep>h2{background:#e8eff7;border:none;padding:6px 10px;margin-top:2.5em}a{color:#0057a0}
 table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f2f2f2}td.name{text-align:left}ul.meta{list-style:none;padding:0}ul.meta li{margin:2px 0}
+th{background:#f2f2f2}td.name,th.name{text-align:left}ul.meta{list-style:none;padding:0}ul.meta li{margin:2px 0}
 code{background:#f4f4f4;padding:1px 3px}.charts,.maps{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 figure{margin:0}figcaption{font-size:0.85em;color:#444;max-width:480px}.note{color:#555;font-style:italic}
 .heads{display:flex;flex-wrap:wrap;gap:4px}.failed{color:#a33}
@@ -101,6 +102,12 @@ std::string figure(const std::string& svg_text, const std::string& caption) {
   return "<figure>\n" + svg_text + "<figcaption>" + escape(caption) + "</figcaption>\n</figure>\n";
 }
 
+// What the bars and whiskers of a bar chart of test metrics mean, given the most seeds a bar has.
+std::string bar_caption(std::size_t most_seeds) {
+  return most_seeds > 1 ? "Bars: mean over seeds; whiskers: ± one standard deviation."
+                        : "Bars: one seed per variant, so no spread to show; compare --seeds N draws error bars.";
+}
+
 std::string group_charts(const SweepResults& results, const ResultGroup& group,
                          const std::vector<std::string>& labels) {
   const std::string metric = metric_title(results.metric);
@@ -108,8 +115,9 @@ std::string group_charts(const SweepResults& results, const ResultGroup& group,
   const std::string per = results.driver == "translate" ? "nats per target token" : "nats per example";
   std::vector<svg::Series> losses, metrics;
   std::vector<svg::Bar> bars;
-  std::size_t most_points = 0;
+  std::size_t most_points = 0, most_seeds = 0;
   for (const VariantStats& v : group.variants) {
+    most_seeds = std::max(most_seeds, v.test_metric.n);
     const std::size_t style = style_of(labels, v.label);
     losses.push_back(mean_curve(v, "valid_loss", 1.0, style));
     metrics.push_back(mean_curve(v, results.valid_metric, 100.0, style));
@@ -137,7 +145,7 @@ std::string group_charts(const SweepResults& results, const ResultGroup& group,
   std::ostringstream out;
   out << "<div class=\"charts\">\n"
       << figure(svg::line_chart(loss, losses), caption) << figure(svg::line_chart(valid, metrics), caption)
-      << figure(svg::bar_chart(final_metric, bars), "Bars: mean over seeds; whiskers: ± one standard deviation.")
+      << figure(svg::bar_chart(final_metric, bars), bar_caption(most_seeds))
       << "</div>\n";
   return out.str();
 }
@@ -181,36 +189,140 @@ std::string length_charts(const SweepResults& results, const std::vector<ResultG
          figure(svg::line_chart(quality, in_order(metric)), "Mean over seeds.") + "</div>\n";
 }
 
-}  // namespace
+// "<h2>text</h2>"; `text` is already escaped.
+std::string heading(int level, const std::string& text, const std::string& attributes = "") {
+  const std::string tag = "h" + std::to_string(level);
+  return "<" + tag + (attributes.empty() ? "" : " " + attributes) + ">" + text + "</" + tag + ">\n";
+}
 
-std::string report_html(const SweepResults& results) {
+std::string page_open(const std::string& name) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Comparison: " + escape(name) +
+         "</title>\n<style>\n" + kStyle + "\n</style>\n</head>\n<body>\n<h1>Comparison: " + escape(name) + "</h1>\n";
+}
+
+const char* kMetricNote = " in %: mean ± std over seeds (the sample standard deviation; the value alone for one seed)";
+
+// command, commit, machine, date of one sweep, as list items.
+std::string sweep_meta(const SweepResults& results) {
+  return "<li>command: <code>" + escape(results.command_line) + "</code></li>\n<li>heed commit: " +
+         escape(results.commit) + "</li>\n<li>machine: " + escape(machine_description(results)) +
+         "</li>\n<li>date: " + escape(results.date) + "</li>\n";
+}
+
+// A sweep's tables and charts per length, its cost against length, its
+// attention pictures and its failed runs: under <h2> when the sweep is alone
+// in its report, under <h3> when it is one of several.
+std::string sweep_sections(const SweepResults& results, bool alone) {
   const std::vector<ResultGroup> groups = group_results(results);
   const std::vector<std::string> labels = sweep_labels(results);
-  const std::string name = results.root.filename().string();
+  const int level = alone ? 2 : 3;
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Comparison: " << escape(name)
-      << "</title>\n<style>\n" << kStyle << "\n</style>\n</head>\n<body>\n<h1>Comparison: " << escape(name)
-      << "</h1>\n<ul class=\"meta\">\n<li>command: <code>" << escape(results.command_line) << "</code></li>\n"
-      << "<li>heed commit: " << escape(results.commit) << "</li>\n<li>machine: "
-      << escape(machine_description(results)) << "</li>\n<li>date: " << escape(results.date) << "</li>\n"
-      << "<li>test metric: " << escape(results.metric) << " in %: mean ± std over seeds (the sample standard "
-      << "deviation; the value alone for one seed)</li>\n</ul>\n";
   for (const ResultGroup& group : groups)
-    out << "<section>\n<h2>" << escape(group_title(results, group)) << "</h2>\n"
-        << results_table(results, group) << group_charts(results, group, labels) << "</section>\n";
+    out << "<section>\n" << heading(level, escape(group_title(results, group))) << results_table(results, group)
+        << group_charts(results, group, labels) << "</section>\n";
   std::size_t measured_lengths = 0;
   for (const ResultGroup& group : groups) measured_lengths += group.length > 0 ? 1 : 0;
   if (measured_lengths > 1)
-    out << "<section>\n<h2>Cost against length</h2>\n" << length_charts(results, groups, labels) << "</section>\n";
-  for (const ResultGroup& group : groups) out << attention_html(results, group);
-  out << "<section>\n<h2>Failed runs</h2>\n";
+    out << "<section>\n" << heading(level, "Cost against length") << length_charts(results, groups, labels)
+        << "</section>\n";
+  for (const ResultGroup& group : groups) out << attention_html(results, group, alone);
+  out << "<section>\n" << heading(level, "Failed runs");
   std::size_t failed = 0;
   for (const RunRecord& r : results.runs)
     if (!r.ok) {
       out << (failed++ ? "" : "<ul>\n") << "<li class=\"failed\"><code>" << escape(r.name) << "</code>: "
-          << escape(r.error) << " (log: runs/" << escape(r.name) << "/log.txt)</li>\n";
+          << escape(r.error) << " (log: " << escape(run_log_path(results, r, alone)) << ")</li>\n";
     }
-  out << (failed ? "</ul>\n" : "<p>None: every run finished.</p>\n") << "</section>\n</body>\n</html>\n";
+  out << (failed ? "</ul>\n" : "<p>None: every run finished.</p>\n") << "</section>\n";
+  return out.str();
+}
+
+// For a task that several sweeps ran (dates with an RNN and with a Transformer),
+// every variant of every sweep in one bar chart, best first.
+std::string task_chart(const Comparison& comparison, const std::string& task) {
+  std::vector<svg::Bar> bars;
+  std::string metric;
+  std::size_t most_seeds = 0;
+  for (const SweepResults& results : comparison.sweeps) {
+    if (results.task != task) continue;
+    metric = metric_title(results.metric);
+    for (const ResultGroup& group : group_results(results))
+      for (const VariantStats& v : group.variants) {
+        svg::Bar bar;
+        bar.label = results.model + " " + v.label + (group.length > 0 ? " L" + std::to_string(group.length) : "");
+        bar.value = v.test_metric.n ? 100 * v.test_metric.mean : kMissing;
+        bar.error = v.test_metric.n ? 100 * v.test_metric.std : 0.0;
+        bars.push_back(bar);
+        most_seeds = std::max(most_seeds, v.test_metric.n);
+      }
+  }
+  std::stable_sort(bars.begin(), bars.end(), [](const svg::Bar& a, const svg::Bar& b) {
+    return (std::isfinite(a.value) ? a.value : -1.0) > (std::isfinite(b.value) ? b.value : -1.0);
+  });
+  for (std::size_t i = 0; i < bars.size(); ++i) bars[i].style = i;
+  svg::ChartSpec spec{"Test " + metric + " on " + task + ", every sweep", "model and variant",
+                      "test " + metric + " (%)"};
+  spec.y_min = 0;
+  spec.y_max = 100;
+  return figure(svg::bar_chart(spec, bars), "Each sweep trained with its own flags (see its command below). " +
+                                                bar_caption(most_seeds));
+}
+
+std::string overview(const Comparison& comparison) {
+  std::ostringstream out;
+  out << "<section>\n<h2>Overview</h2>\n<table>\n<tr><th class=\"name\">sweep</th><th class=\"name\">task (model)"
+      << "</th><th class=\"name\">runs</th><th class=\"name\">variants, best first: test metric (%)</th>"
+      << "<th>wall min</th></tr>\n";
+  std::vector<std::string> tasks, shared_tasks;
+  for (std::size_t i = 0; i < comparison.sweeps.size(); ++i) {
+    const SweepResults& results = comparison.sweeps[i];
+    for (const ResultGroup& group : group_results(results))
+      out << "<tr><td class=\"name\"><a href=\"#sweep-" << i + 1 << "\">" << escape(results.root.filename().string())
+          << "</a></td><td class=\"name\">" << escape(group_title(results, group)) << "</td><td class=\"name\">"
+          << escape(runs_finished(results)) << "</td><td class=\"name\">"
+          << escape(metric_title(results.metric) + ": " + ranking(group)) << "</td><td>"
+          << format_number(total_wall_s(results) / 60, 1) << "</td></tr>\n";
+    if (std::find(tasks.begin(), tasks.end(), results.task) == tasks.end()) tasks.push_back(results.task);
+    else if (std::find(shared_tasks.begin(), shared_tasks.end(), results.task) == shared_tasks.end())
+      shared_tasks.push_back(results.task);
+  }
+  out << "</table>\n";
+  if (!shared_tasks.empty()) {
+    out << "<div class=\"charts\">\n";
+    for (const std::string& task : shared_tasks) out << task_chart(comparison, task);
+    out << "</div>\n";
+  }
+  out << "</section>\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string report_html(const SweepResults& results) {
+  return page_open(results.root.filename().string()) + "<ul class=\"meta\">\n" + sweep_meta(results) +
+         "<li>test metric: " + escape(results.metric) + kMetricNote + "</li>\n</ul>\n" +
+         sweep_sections(results, /*alone=*/true) + "</body>\n</html>\n";
+}
+
+std::string report_html(const Comparison& comparison) {
+  std::ostringstream out;
+  out << page_open(comparison.name) << "<ul class=\"meta\">\n<li>command: <code>"
+      << escape(comparison.command_line) << "</code></li>\n<li>heed commit: " << escape(comparison.commit)
+      << "</li>\n<li>date: " << escape(comparison.date) << "</li>\n<li>sweeps: " << comparison.sweeps.size()
+      << ", each below with its own command, commit, machine and date; test metrics" << kMetricNote
+      << "</li>\n</ul>\n"
+      << overview(comparison);
+  for (std::size_t i = 0; i < comparison.sweeps.size(); ++i) {
+    const SweepResults& results = comparison.sweeps[i];
+    out << "<section class=\"sweep\" id=\"sweep-" << i + 1 << "\">\n"
+        << heading(2, "Sweep " + std::to_string(i + 1) + ": " + escape(results.root.filename().string()) + " \u2014 " +
+                          escape(results.task + " (" + results.model + ")"))
+        << "<ul class=\"meta\">\n<li>folder: <code>" << escape(results.root.string()) << "</code></li>\n"
+        << sweep_meta(results) << "<li>test metric: " << escape(results.metric) << "; "
+        << escape(runs_finished(results)) << "</li>\n</ul>\n"
+        << sweep_sections(results, /*alone=*/false) << "</section>\n";
+  }
+  out << "</body>\n</html>\n";
   return out.str();
 }
 
@@ -218,6 +330,12 @@ void write_report_html(const SweepResults& results, const fs::path& file) {
   std::ofstream out(file);
   HEED_CHECK(out.good(), "compare: cannot write ", file.string());
   out << report_html(results);
+}
+
+void write_report_html(const Comparison& comparison, const fs::path& file) {
+  std::ofstream out(file);
+  HEED_CHECK(out.good(), "compare: cannot write ", file.string());
+  out << report_html(comparison);
 }
 
 }  // namespace heed::experiments

@@ -10,6 +10,9 @@
 // tokens, a small grid per head when the run saved per-head weights, or the
 // reason a variant has none. For the documents task, each test document with
 // its words shaded by word weight and its sentences by sentence weight.
+//
+// A report of several sweeps (compare --combine) opens with an overview and
+// gives each sweep its own section of the above.
 #pragma once
 
 #include <filesystem>
@@ -22,7 +25,14 @@ namespace heed::experiments {
 std::string report_html(const SweepResults& results);
 void write_report_html(const SweepResults& results, const std::filesystem::path& file);
 
-// The attention pictures of one group of runs (report_attention.cpp).
-std::string attention_html(const SweepResults& results, const ResultGroup& group);
+// Several sweeps on one page: an overview table (each sweep's variants best
+// first), a bar chart across the sweeps of each task that more than one ran,
+// then each sweep's section as above, with its own command, commit and date.
+std::string report_html(const Comparison& comparison);
+void write_report_html(const Comparison& comparison, const std::filesystem::path& file);
+
+// The attention pictures of one group of runs (report_attention.cpp), under
+// <h2> when the sweep is alone in its report, <h3> when it is one of several.
+std::string attention_html(const SweepResults& results, const ResultGroup& group, bool alone);
 
 }  // namespace heed::experiments

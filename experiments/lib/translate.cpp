@@ -257,6 +257,9 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
   const std::vector<double> head_weights =  // (B, H, L, S) for multi-head models
       decoded.attention_heads.defined() ? decoded.attention_heads.to_vector<double>() : std::vector<double>{};
   const std::int64_t heads = decoded.attention_heads.defined() ? decoded.attention_heads.size(1) : 0;
+  const std::string no_weights = model.attention_note().empty()
+                                     ? "attention '" + model.attention_name() + "' gave no weights"
+                                     : model.attention_note();
   for (std::int64_t i = 0; i < count; ++i) {
     const Ids predicted = strip_at_eos(rows[i]);
     std::vector<std::string> source_tokens = corpus.source_tokenizer->tokenize(test[i].source);
@@ -273,6 +276,8 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
         for (std::int64_t j = 0; j < static_cast<std::int64_t>(source_tokens.size()); ++j)
           weights.push_back(all_weights[(i * out_len + static_cast<std::int64_t>(t)) * source_len + j]);
       sample["attention"] = weights;  // (output tokens) x (source tokens), row-major
+    } else {
+      sample["attention_note"] = no_weights;  // why there is no matrix, for the report
     }
     if (heads > 0) {
       Json per_head = Json::array();  // one (output tokens) x (source tokens) matrix per head
@@ -295,7 +300,7 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
       else if (!weights.empty())
         *print << attention_picture(source_tokens, output_tokens, weights, static_cast<std::int64_t>(source_tokens.size()));
       else
-        *print << "  (attention '" << model.attention_name() << "' has no attention weights)\n";
+        *print << "  (" << no_weights << ")\n";
     }
     samples.push_back(sample);
   }

@@ -27,6 +27,7 @@ class NoAttention : public SequenceAttention {
 
   AttentionResult attend(const Tensor& query, const Tensor& keys, const Tensor& values, const Tensor& mask) override;
   bool produces_context() const override { return false; }
+  std::string weights_note() const override;
 };
 
 }  // namespace heed

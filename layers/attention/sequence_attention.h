@@ -75,6 +75,10 @@ class SequenceAttention : public Module {
   // False for `none`: no context at all, so the decoder must not expect one.
   virtual bool produces_context() const { return true; }
 
+  // Empty when attend() gives weights; otherwise one sentence saying why there
+  // are none, shown where a heatmap would be.
+  virtual std::string weights_note() const { return ""; }
+
   // A loss term of the variant's own, for parts that the cross-entropy's
   // gradient cannot reach (hard attention's sampling). per_sentence_loss (B)
   // holds each sentence's summed token loss from the last forward, without

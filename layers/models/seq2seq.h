@@ -82,6 +82,7 @@ class Seq2Seq : public TranslationModel {
                             std::int64_t max_len) override;
 
   std::string attention_name() const override { return config.attention; }
+  std::string attention_note() const override { return attention->weights_note(); }
 
   // The attention's own loss term (hard attention's REINFORCE), if it has one.
   bool has_auxiliary_loss() const override { return attention->has_auxiliary_loss(); }

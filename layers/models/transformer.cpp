@@ -98,6 +98,8 @@ std::string Transformer::attention_name() const {
   return "self:" + config.encoder_attention + ",decoder:" + config.decoder_attention + ",cross:" + config.cross_attention;
 }
 
+std::string Transformer::attention_note() const { return decoder_layers.back()->cross_attn->weights_note(); }
+
 PositionalEncoding* Transformer::inside_attention(PositionalEncoding& position) const {
   return acts_inside_attention(position.kind()) ? &position : nullptr;
 }

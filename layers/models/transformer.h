@@ -99,6 +99,7 @@ class Transformer : public TranslationModel {
                             std::int64_t max_len) override;
 
   std::string attention_name() const override;
+  std::string attention_note() const override;  // the last decoder layer's cross-attention's weights_note()
 
   // The encoder's memory (B, S, D) and the decoder's outputs for it.
   Tensor encode(const Tensor& src, const Tensor& src_mask);

@@ -73,6 +73,10 @@ class TranslationModel : public Module {
   // The attention variant's name, for summaries and messages.
   virtual std::string attention_name() const = 0;
 
+  // Empty when the model gives attention weights (TranslationOutput::attention);
+  // otherwise one sentence from its variant saying why it has none.
+  virtual std::string attention_note() const = 0;
+
  protected:
   // One sentence without padding (1, S_b) -> tokens (1, L), attention (1, L, S_b)
   // and attention_heads (1, H, L, S_b) where the model has them.

@@ -2,90 +2,23 @@
 // anything, a tiny real sweep (child processes of the translate driver), a
 // sweep where some runs fail, and the statistics and HTML of its report.
 #include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
 
 #include "data/temp_dir.h"
 #include "experiments/lib/compare.h"
 #include "experiments/lib/compare_results.h"
 #include "experiments/lib/report_html.h"
+#include "experiments/lib/sweep_folder.h"
+#include "experiments/report_checks.h"
 #include "helpers.h"
 #include "layers/attention/registry.h"
 #include "layers/vision/registry.h"
 
 using namespace heed;
 using namespace heed::experiments;
+using namespace heed::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// results.csv split into cells; quoted fields (with commas inside) kept whole.
-std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells(1);
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.emplace_back();
-      else cells.back() += c;
-    }
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& column) {
-  const auto& header = rows.front();
-  const auto at = static_cast<std::size_t>(std::find(header.begin(), header.end(), column) - header.begin());
-  REQUIRE(at < header.size());
-  return rows.at(row).at(at);
-}
-
-// Opening and closing tags balance (void elements and "<x .../>" close themselves);
-// returns the first problem, or "".
-std::string unbalanced_tags(const std::string& html) {
-  static const std::regex tag(R"(<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>)");
-  static const std::vector<std::string> void_elements = {"meta", "br", "img", "link", "hr", "input"};
-  std::vector<std::string> open;
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator(); ++it) {
-    const std::string name = (*it)[2];
-    if ((*it)[3] == "/" || std::find(void_elements.begin(), void_elements.end(), name) != void_elements.end()) continue;
-    if ((*it)[1] == "/") {
-      if (open.empty() || open.back() != name)
-        return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
-      open.pop_back();
-    } else {
-      open.push_back(name);
-    }
-  }
-  return open.empty() ? "" : "<" + open.back() + "> is never closed";
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-void require_well_formed(const std::string& html) {
-  INFO(unbalanced_tags(html));
-  REQUIRE(unbalanced_tags(html).empty());
-  REQUIRE(count_of(html, "<svg") == count_of(html, "</svg>"));
-  REQUIRE(count_of(html, "<table") == count_of(html, "</table>"));
-  // No coordinate or size is NaN or infinite.
-  static const std::regex bad_number(R"re(="[^"]*\b(nan|inf)\b)re", std::regex::icase);
-  REQUIRE_FALSE(std::regex_search(html, bad_number));
-}
 
 // A sweep of the translate driver on a small reverse task: a few steps per run.
 CompareOptions tiny_sweep(const fs::path& out, const std::string& name) {
@@ -269,9 +202,28 @@ TEST_CASE("compare runs a tiny sweep and writes results, report.md and report.ht
   require_well_formed(html);
   // Loss, metric and bar charts, and a heatmap for each of additive's 2 samples; none has no matrix.
   REQUIRE(count_of(html, "<svg") == 3 + 2);
-  REQUIRE(html.find("this variant forms no attention matrix") != std::string::npos);
+  REQUIRE(html.find("no attention: the decoder reads only the encoder&#39;s final state") != std::string::npos);
   REQUIRE(html.find("Validation loss") != std::string::npos);
-  REQUIRE(html.find("<script") == std::string::npos);
+
+  // The folder reads back as the sweep it reported: sweep.json and results.csv, with each run's kernels.
+  const SweepResults back = read_sweep_folder(root);
+  REQUIRE(back.task == "reverse");
+  REQUIRE(back.model == "rnn");
+  REQUIRE(back.driver == "translate");
+  REQUIRE(back.metric == "test_exact_match");
+  REQUIRE(back.command_line == "compare (test)");
+  REQUIRE(back.planned == 4);
+  REQUIRE(back.cores > 0);
+  REQUIRE(back.runs.size() == 4);
+  for (std::size_t row = 1; row < rows.size(); ++row) {
+    const RunRecord& r = back.runs[row - 1];
+    REQUIRE(r.name == cell(rows, row, "run"));
+    REQUIRE(r.ok);
+    REQUIRE(r.steps == 6);
+    REQUIRE(r.test_metric == Approx(std::stod(cell(rows, row, "test_metric"))));
+    REQUIRE_FALSE(r.blas_kernels.empty());
+    REQUIRE(r.dir == root / "runs" / r.name);
+  }
 }
 
 TEST_CASE("compare reports a failing run and still writes its report", "[compare]") {

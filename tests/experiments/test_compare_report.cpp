@@ -9,19 +9,15 @@
 #include "experiments/lib/compare_results.h"
 #include "experiments/lib/report_html.h"
 #include "experiments/lib/svg_charts.h"
+#include "experiments/report_checks.h"
 #include "helpers.h"
 
 using namespace heed;
 using namespace heed::experiments;
+using test::count_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 RunRecord record(const std::string& variant, std::uint64_t seed, double metric, std::int64_t length = 0) {
   RunRecord r;

@@ -210,6 +210,39 @@ TEST_CASE("translate trains a small transformer, scores by decoding or teacher f
   REQUIRE(decoded["test_loss"] == summary["test_loss"]);
 }
 
+TEST_CASE("translate's samples hold each variant's weights, or its reason for having none", "[experiments]") {
+  test::TempDir dir;
+  const auto first_sample = [&](TranslateConfig c) {
+    c.train.steps = 2;
+    c.train.eval_every = 2;
+    run_translate(c);
+    std::ifstream in(dir.path() / c.train.name / "samples.json");
+    return Json::parse(in).at(0);
+  };
+  TranslateConfig additive = tiny_translate(dir.path().string(), "additive");
+  const Json weighed = first_sample(additive);
+  REQUIRE(weighed.contains("attention"));
+  REQUIRE_FALSE(weighed.contains("attention_note"));
+
+  TranslateConfig none = tiny_translate(dir.path().string(), "none");
+  none.attention = "none";
+  const Json bare = first_sample(none);
+  REQUIRE_FALSE(bare.contains("attention"));
+  REQUIRE(bare["attention_note"].get<std::string>().find("reads only the encoder's final state") != std::string::npos);
+
+  TranslateConfig linear = tiny_translate(dir.path().string(), "linear");
+  linear.model = "transformer";
+  linear.attention = "linear";
+  linear.d_model = 16;
+  linear.heads = 2;
+  linear.ff = 32;
+  linear.layers = 1;
+  const Json summed = first_sample(linear);
+  REQUIRE_FALSE(summed.contains("attention_heads"));
+  REQUIRE(summed["attention_note"].get<std::string>().find("linear attention has no attention matrix") !=
+          std::string::npos);
+}
+
 TEST_CASE("translate refuses unknown transformer names before training", "[experiments][errors][transformer-model]") {
   test::TempDir dir;
   TranslateConfig c = tiny_translate(dir.path().string(), "bad");
