@@ -5,6 +5,7 @@
 // comparing an output and its gradients with PyTorch's.
 #pragma once
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <string>
@@ -76,6 +77,31 @@ inline void require_output_and_gradients(const Fixture& f, const Tensor& output,
     REQUIRE(t.grad().defined());
     require_close(t.grad(), f["grad." + key], tolerance);
   }
+}
+
+// Several named results at once: each result <key> is compared with f[<key>], then
+// L = sum over keys of sum(result * f["R.<key>"]) is backpropagated and the gradient of every
+// leaf compared with f["grad.<name>"].
+inline void require_results_and_gradients(const Fixture& f, const std::vector<std::pair<std::string, Tensor>>& results,
+                                          const NamedTensors& leaves, double tolerance) {
+  Tensor loss = scalar_tensor(0, DType::Float64);
+  for (const auto& [key, value] : results) {
+    INFO(f.name << ": " << key);
+    require_close(value, f[key], tolerance);
+    loss = loss + sum(value * f["R." + key]);
+  }
+  loss.backward();
+  for (const auto& [key, t] : leaves) {
+    INFO(f.name << ": gradient of " << key);
+    REQUIRE(t.grad().defined());
+    require_close(t.grad(), f["grad." + key], tolerance);
+  }
+}
+
+// A masked fixture only tests masking when its mask ("mask": 1 real, 0 padding) pads something.
+inline void require_some_padding(const Fixture& f) {
+  const std::vector<double> mask = values(f["mask"]);
+  REQUIRE(std::count(mask.begin(), mask.end(), 0.0) > 0);
 }
 
 }  // namespace heed::test

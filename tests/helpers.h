@@ -7,12 +7,19 @@
 #include <vector>
 
 #include "heed.h"
+#include "layers/module.h"
 
 namespace heed::test {
 
 inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
 // Float64 tensor of the given shape with values drawn from a fixed seed, ready for gradcheck.
+// The inputs of a gradient check followed by every parameter of the module.
+inline std::vector<Tensor> with_parameters(std::vector<Tensor> inputs, const Module& module) {
+  for (const Tensor& param : module.parameters()) inputs.push_back(param);
+  return inputs;
+}
+
 inline Tensor random_input(const Shape& shape, std::uint64_t seed, double low = -1.0, double high = 1.0) {
   Generator gen(seed);
   Tensor t = uniform(shape, low, high, gen, DType::Float64);

@@ -14,16 +14,12 @@
 using namespace heed;
 using heed::test::random_input;
 using heed::test::require_close;
+using heed::test::with_parameters;
 using Inputs = std::vector<Tensor>;
 
 namespace {
 
 constexpr DType f64 = DType::Float64;
-
-std::vector<Tensor> with_parameters(std::vector<Tensor> inputs, const Module& module) {
-  for (const Tensor& p : module.parameters()) inputs.push_back(p);
-  return inputs;
-}
 
 Tensor flat(const Tensor& t) { return reshape(t, {-1}); }
 

@@ -18,6 +18,7 @@
 using namespace heed;
 using heed::test::random_input;
 using heed::test::require_close;
+using heed::test::with_parameters;
 using Inputs = std::vector<Tensor>;
 
 namespace {
@@ -40,11 +41,6 @@ std::vector<double> softmax_of(const std::vector<double>& s) {
   for (double x : s) total += std::exp(x - top);
   for (double x : s) a.push_back(std::exp(x - top) / total);
   return a;
-}
-
-std::vector<Tensor> with_parameters(std::vector<Tensor> inputs, const Module& module) {
-  for (const Tensor& p : module.parameters()) inputs.push_back(p);
-  return inputs;
 }
 
 // The soft variants: every registered name but `none` (no weights) and `hard` (one-hot).

@@ -13,7 +13,6 @@
 
 using namespace heed;
 using heed::test::Fixture;
-using heed::test::require_close;
 
 namespace {
 
@@ -31,26 +30,16 @@ void check_against_fixture(const std::string& variant, const std::string& fixtur
   config.dtype = DType::Float64;
   const auto layer = make_transformer_attention(variant, config, gen);
 
-  NamedTensors state;
-  for (const auto& [name, _] : layer->named_parameters()) state.emplace_back(name, f[name]);
-  layer->load_state_dict(state);
+  heed::test::load_parameters(*layer, f);
 
   const bool cross = f.config.at("cross").get<bool>();
   const Tensor x = f.leaf("x");
   const Tensor memory = cross ? f.leaf("memory") : x;
+  heed::test::require_some_padding(f);
   AttentionCall call{.query = x, .memory = memory, .key_mask = f["mask"], .causal = f.config.at("causal").get<bool>()};
-  const Tensor output = layer->forward(call).output;
-  require_close(output, f["output"], kTolerance);
-
-  sum(output * f["R"]).backward();
-  NamedTensors checked = {{"x", x}};
-  if (cross) checked.emplace_back("memory", memory);
-  for (const auto& named : layer->named_parameters()) checked.push_back(named);
-  for (const auto& [key, t] : checked) {
-    INFO("gradient of " << key);
-    REQUIRE(t.grad().defined());
-    require_close(t.grad(), f["grad." + key], kTolerance);
-  }
+  NamedTensors inputs = {{"x", x}};
+  if (cross) inputs.emplace_back("memory", memory);
+  heed::test::require_output_and_gradients(f, layer->forward(call).output, inputs, *layer, kTolerance);
 }
 
 }  // namespace

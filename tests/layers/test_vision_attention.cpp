@@ -18,6 +18,7 @@
 using namespace heed;
 using heed::test::random_input;
 using heed::test::require_close;
+using heed::test::with_parameters;
 
 namespace {
 
@@ -37,11 +38,6 @@ std::shared_ptr<VisionAttention> random_module(const std::string& name, Generato
     uniform_(block->out->bias, -0.5, 0.5, gen);
   }
   return module;
-}
-
-std::vector<Tensor> with_parameters(std::vector<Tensor> inputs, const Module& module) {
-  for (const Tensor& p : module.parameters()) inputs.push_back(p);
-  return inputs;
 }
 
 // Which maps each module keeps: {channel weights, spatial map}.
