@@ -230,8 +230,10 @@ TEST_CASE("compare --combine refuses a missing or corrupt sweep folder by name",
   onto_itself.overwrite = true;
   REQUIRE_THROWS_WITH(run_combine(onto_itself), Catch::Contains("lies inside the output folder"));
   REQUIRE(fs::exists(good / "sweep.json"));
-  const fs::path twice = good / ".";
-  REQUIRE_THROWS_WITH(run_combine(combine_options(dir.path(), {good, twice})), Catch::Contains("twice"));
+  CompareOptions twice = combine_options(dir.path(), {good, good / "."});
+  twice.overwrite = true;
+  REQUIRE_THROWS_WITH(run_combine(twice),
+                      Catch::Contains("names the sweep folder " + (good / ".").string() + " twice"));
 
   // --combine runs nothing, so the flags of a sweep to run are refused.
   const char* with_variants[] = {"compare", "--combine", "runs/a", "--attention", "dot"};
