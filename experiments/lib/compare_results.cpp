@@ -137,6 +137,8 @@ std::string group_title(const SweepResults& results, const ResultGroup& group) {
   return title;
 }
 
+std::string sweep_name(const SweepResults& results) { return results.root.filename().string(); }
+
 std::string ranking(const ResultGroup& group) {
   std::string out;
   for (const VariantStats& v : group.variants)
@@ -233,8 +235,6 @@ std::ofstream open_output(const fs::path& file) {
   HEED_CHECK(out.good(), "compare: cannot write ", file.string());
   return out;
 }
-
-std::string sweep_name(const SweepResults& results) { return results.root.filename().string(); }
 
 // The sweep's tables, one per length, and its failed runs: under "##" headings
 // when the sweep is alone in its report, under "###" when it is one of several.

@@ -99,6 +99,7 @@ std::string metric_title(const std::string& metric);
 std::string percent_mean_std(const MeanStd& value);
 std::string format_number(double value, int decimals);  // "–" when missing
 std::string group_title(const SweepResults& results, const ResultGroup& group);
+std::string sweep_name(const SweepResults& results);  // the sweep folder's name
 // The group's variants best first with their mean test metric in %:
 // "additive 99.1, general 97.0, none 60.3" ("x failed" for a variant with no finished run).
 std::string ranking(const ResultGroup& group);

@@ -16,8 +16,8 @@ using svg::escape;
 namespace {
 
 const char* kStyle = R"(body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
-h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}h4{font-size:1em}
-section.sweep>h2{background:#e8eff7;border:none;padding:6px 10px;margin-top:2.5em}a{color:#0057a0}
+h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}
+h4{font-size:1em}section.sweep>h2{background:#e8eff7;border:none;padding:6px 10px;margin-top:2.5em}a{color:#0057a0}
 table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f2f2f2}td.name,th.name{text-align:left}ul.meta{list-style:none;padding:0}ul.meta li{margin:2px 0}
 code{background:#f4f4f4;padding:1px 3px}.charts,.maps{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
@@ -190,9 +190,9 @@ std::string length_charts(const SweepResults& results, const std::vector<ResultG
 }
 
 // "<h2>text</h2>"; `text` is already escaped.
-std::string heading(int level, const std::string& text, const std::string& attributes = "") {
+std::string heading(int level, const std::string& text) {
   const std::string tag = "h" + std::to_string(level);
-  return "<" + tag + (attributes.empty() ? "" : " " + attributes) + ">" + text + "</" + tag + ">\n";
+  return "<" + tag + ">" + text + "</" + tag + ">\n";
 }
 
 std::string page_open(const std::string& name) {
@@ -200,7 +200,8 @@ std::string page_open(const std::string& name) {
          "</title>\n<style>\n" + kStyle + "\n</style>\n</head>\n<body>\n<h1>Comparison: " + escape(name) + "</h1>\n";
 }
 
-const char* kMetricNote = " in %: mean ± std over seeds (the sample standard deviation; the value alone for one seed)";
+const char* kMetricNote =
+    " in %: mean ± std over seeds (the sample standard deviation; the value alone for one seed)";
 
 // command, commit, machine, date of one sweep, as list items.
 std::string sweep_meta(const SweepResults& results) {
@@ -277,7 +278,7 @@ std::string overview(const Comparison& comparison) {
   for (std::size_t i = 0; i < comparison.sweeps.size(); ++i) {
     const SweepResults& results = comparison.sweeps[i];
     for (const ResultGroup& group : group_results(results))
-      out << "<tr><td class=\"name\"><a href=\"#sweep-" << i + 1 << "\">" << escape(results.root.filename().string())
+      out << "<tr><td class=\"name\"><a href=\"#sweep-" << i + 1 << "\">" << escape(sweep_name(results))
           << "</a></td><td class=\"name\">" << escape(group_title(results, group)) << "</td><td class=\"name\">"
           << escape(runs_finished(results)) << "</td><td class=\"name\">"
           << escape(metric_title(results.metric) + ": " + ranking(group)) << "</td><td>"
@@ -299,7 +300,7 @@ std::string overview(const Comparison& comparison) {
 }  // namespace
 
 std::string report_html(const SweepResults& results) {
-  return page_open(results.root.filename().string()) + "<ul class=\"meta\">\n" + sweep_meta(results) +
+  return page_open(sweep_name(results)) + "<ul class=\"meta\">\n" + sweep_meta(results) +
          "<li>test metric: " + escape(results.metric) + kMetricNote + "</li>\n</ul>\n" +
          sweep_sections(results, /*alone=*/true) + "</body>\n</html>\n";
 }
@@ -315,7 +316,7 @@ std::string report_html(const Comparison& comparison) {
   for (std::size_t i = 0; i < comparison.sweeps.size(); ++i) {
     const SweepResults& results = comparison.sweeps[i];
     out << "<section class=\"sweep\" id=\"sweep-" << i + 1 << "\">\n"
-        << heading(2, "Sweep " + std::to_string(i + 1) + ": " + escape(results.root.filename().string()) + " \u2014 " +
+        << heading(2, "Sweep " + std::to_string(i + 1) + ": " + escape(sweep_name(results)) + " \u2014 " +
                           escape(results.task + " (" + results.model + ")"))
         << "<ul class=\"meta\">\n<li>folder: <code>" << escape(results.root.string()) << "</code></li>\n"
         << sweep_meta(results) << "<li>test metric: " << escape(results.metric) << "; "
