@@ -5,7 +5,7 @@
 #   make deps    install the missing Debian packages (scripts/install-deps.sh)
 #   make build   configure with CMake into $(BUILD)/ (Release) and build
 #   make test    build, then run every test with CTest; fails when any test fails
-#   make demo    build, then train a small comparison (scripts/demo.sh) and print where it is
+#   make demo    build the drivers, then train a small comparison (scripts/demo.sh) and print where it is
 #   make example build, install into a temporary prefix, and build and run
 #                examples/custom-attention against the install (scripts/check-install.sh)
 #   make bench   build, then time the benchmark workloads (build/bin/bench --mode all)
@@ -30,12 +30,16 @@ SHELL := /bin/bash
 # keeps a `make -jN test` here from handing its jobserver down and warning about it.
 INNER := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-# $(call configure_and_build,FOLDER,BUILD_TYPE,EXTRA_CMAKE_FLAGS)
+# $(call configure_and_build,FOLDER,BUILD_TYPE,EXTRA_CMAKE_FLAGS[,TARGETS])
 # Configuring every time is cheap once the cache exists, and it picks up changed flags.
+# TARGETS, when given, limits the build to them (the demo needs the drivers, not the tests).
 define configure_and_build
 	cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=$(2) $(3)
-	$(INNER) cmake --build $(1) -j $(JOBS)
+	$(INNER) cmake --build $(1) -j $(JOBS) $(if $(4),--target $(4))
 endef
+
+# The programs scripts/demo.sh runs.
+DEMO_DRIVERS := compare translate classify documents
 
 # $(call run_tests,FOLDER,ENVIRONMENT): CTest with the failing tests' output, then
 # one summary line. --no-tests=error: a build that registered no tests is a failure.
@@ -65,7 +69,9 @@ build: deps
 test: build
 	$(call run_tests,$(BUILD),)
 
-demo: build
+# Only the drivers: a fresh clone reaches its first training run without compiling the tests.
+demo: deps
+	$(call configure_and_build,$(BUILD),Release,-DHEED_CUDA=$(HEED_CUDA),$(DEMO_DRIVERS))
 	scripts/demo.sh $(BUILD)
 
 example: build

@@ -9,6 +9,7 @@
 #include "data/cluttered_images.h"
 #include "data/images.h"
 #include "experiments/lib/attention_flags.h"
+#include "experiments/lib/image_samples.h"
 #include "layers/loss.h"
 #include "layers/models/cnn_classifier.h"
 #include "layers/models/vit.h"
@@ -424,6 +425,8 @@ Json run_classify(const ClassifyConfig& config) {
   summary["test_loss"] = test.loss;
   summary["confusion"] = test.confusion;
   if (!opt.quiet) std::cerr << confusion_text(test, images.train.class_names);
+  run.write_json("samples.json",
+                 image_samples(model, images.test, config.model == "vit" ? config.vit.attention : config.attention));
   summary["commit"] = current_git_commit();
   summary["date"] = timestamp_utc();
   run.write_json("summary.json", summary);

@@ -7,7 +7,9 @@
 // layers/models/cnn_classifier.h, or a Vision Transformer, layers/models/vit.h,
 // with any attention variant and positional encoding), trains with evaluation
 // every `eval_every` steps and a checkpoint each time, then scores the test
-// split: accuracy and the confusion matrix (rows: true class, columns: predicted).
+// split: accuracy and the confusion matrix (rows: true class, columns: predicted),
+// and saves what the attention looked at on the first test images to samples.json
+// (experiments/lib/image_samples.h).
 //
 // Two generated tasks build on the same images: --task cluttered places each image on a larger
 // canvas among fragments of others (data/cluttered_images.h) and trains the same models;

@@ -8,6 +8,7 @@
 #include "experiments/lib/child_process.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
+#include "layers/fusion/registry.h"
 #include "layers/position/registry.h"
 #include "layers/models/han.h"
 #include "layers/vision/registry.h"
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kTranslateTasks = {"dates", "numbers", "reverse", "sort", "copy", "tsv"};
-const std::vector<std::string> kClassifyTasks = {"fashion", "idx"};
+const std::vector<std::string> kClassifyTasks = {"fashion", "idx", "cluttered", "captioned"};
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
@@ -34,10 +35,14 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 // The flag that picks a run's variant in its driver; "" when the model has none.
 std::string variant_flag(const std::string& model) {
-  if (model == "rnn" || model == "transformer" || model == "cnn") return "--attention";
+  if (model == "rnn" || model == "transformer" || model == "cnn" || model == "vit") return "--attention";
   if (model == "han") return "--pooling";
+  if (model == "multimodal") return "--fusion";
   return "";
 }
+
+// Models that take --position: the Transformer over tokens, the ViT over patches.
+bool takes_positions(const std::string& model) { return model == "transformer" || model == "vit"; }
 
 // Flags compare sets for every run itself; passing them after `--` would
 // break the sweep's layout or axes.
@@ -86,13 +91,16 @@ std::string driver_for_task(const std::string& task) {
 std::vector<std::string> models_for_task(const std::string& task) {
   const std::string driver = driver_for_task(task);
   if (driver == "translate") return {"rnn", "transformer"};
-  if (driver == "classify") return {"cnn"};
+  // --task captioned trains the multimodal classifier (a CNN for the image, a fusion with the caption).
+  if (task == "captioned") return {"multimodal"};
+  if (driver == "classify") return {"cnn", "vit"};
   return {"han"};
 }
 
 std::vector<std::string> variant_names(const std::string& model) {
   if (model == "rnn") return sequence_attention_names();
-  if (model == "transformer") return transformer_attention_names();
+  if (model == "transformer" || model == "vit") return transformer_attention_names();
+  if (model == "multimodal") return fusion_names();
   if (model == "han") return han_pooling_names();
   if (model == "cnn") return vision_attention_names();
   return {};
@@ -100,7 +108,8 @@ std::vector<std::string> variant_names(const std::string& model) {
 
 std::string default_variant(const std::string& model) {
   if (model == "rnn") return "additive";
-  if (model == "transformer") return "mha";
+  if (model == "transformer" || model == "vit") return "mha";
+  if (model == "multimodal") return "gmu";
   if (model == "han") return "attention";
   if (model == "cnn") return "none";
   return model;  // a model without variants: the model is the one "variant"
@@ -152,8 +161,8 @@ SweepPlan plan_sweep(const CompareOptions& o) {
                "'; valid names: ", joined(known));
 
   std::vector<std::string> positions = unique(o.positions);
-  HEED_CHECK(positions.empty() || plan.model == "transformer",
-             "compare: --position applies to --model transformer only, not ", plan.model);
+  HEED_CHECK(positions.empty() || takes_positions(plan.model),
+             "compare: --position applies to --model transformer and vit only, not ", plan.model);
   for (const auto& p : positions)
     HEED_CHECK(contains(positional_encoding_names(), p), "compare: no positional encoding '", p,
                "'; valid names: ", joined(positional_encoding_names()));
@@ -186,7 +195,9 @@ SweepPlan plan_sweep(const CompareOptions& o) {
           run.seed = static_cast<std::uint64_t>(seed);
           run.name = variant + (position.empty() ? "" : "-" + position) +
                      (length > 0 ? "-L" + std::to_string(length) : "") + "-s" + std::to_string(seed);
-          run.args = {"--task", o.task, "--model", plan.model};
+          run.args = {"--task", o.task};
+          // The multimodal classifier is what classify trains for --task captioned, not a --model.
+          if (plan.model != "multimodal") run.args.insert(run.args.end(), {"--model", plan.model});
           if (!flag.empty()) run.args.insert(run.args.end(), {flag, variant});
           if (!position.empty()) run.args.insert(run.args.end(), {"--position", position});
           if (length > 0)

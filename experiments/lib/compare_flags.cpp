@@ -66,11 +66,11 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
   std::string attention, positions, lengths, combine;
   // clang-format off
   options.add_options("Sweep")
-    ("task", joined(compare_task_names()) + " (translate: dates .. tsv; classify: fashion, idx; documents)", cxxopts::value(c.task)->default_value("dates"))
-    ("model", "rnn or transformer (translate tasks), cnn (classify), han (documents); empty: the first", cxxopts::value(c.model)->default_value(""))
-    ("attention", "comma list of variants (transformer: all three roles; cnn: vision attention; documents: poolings); empty: the model's default", cxxopts::value(attention)->default_value(""))
+    ("task", joined(compare_task_names()) + " (translate: dates .. tsv; classify: fashion .. captioned; documents)", cxxopts::value(c.task)->default_value("dates"))
+    ("model", "rnn or transformer (translate tasks), cnn or vit (classify), multimodal (captioned), han (documents); empty: the first", cxxopts::value(c.model)->default_value(""))
+    ("attention", "comma list of variants (transformer: all three roles; cnn: vision attention; vit: attention over patches; multimodal: fusions; han: poolings); empty: the model's default", cxxopts::value(attention)->default_value(""))
     ("all", "every registered variant of the model", cxxopts::value(c.all)->default_value("false"))
-    ("position", "comma list of positional encodings (transformer): " + joined(positional_encoding_names()), cxxopts::value(positions)->default_value(""))
+    ("position", "comma list of positional encodings (transformer, vit): " + joined(positional_encoding_names()), cxxopts::value(positions)->default_value(""))
     ("lengths", "comma list of lengths; each sets --min-len and --max-len of the task (translate tasks)", cxxopts::value(lengths)->default_value(""))
     ("seeds", "seeds 0 .. N-1 for every configuration", cxxopts::value(c.seeds)->default_value("1"))
     ("threads", "CPU threads per run (0: the drivers' default, every core)", cxxopts::value(c.threads)->default_value("0"));
@@ -90,7 +90,7 @@ CompareCommand parse_compare_command(int argc, const char* const* argv) {
   if (parsed.count("help")) {
     command.help = true;
     command.help_text = options.help({"Sweep", "Output", "Combine"}) + "\nvariants (--attention):\n";
-    for (const auto& model : {"rnn", "transformer", "cnn", "han"})
+    for (const auto& model : {"rnn", "transformer", "cnn", "vit", "multimodal", "han"})
       command.help_text += std::string("  ") + model + ": " + joined(variant_names(model)) + "\n";
   }
   c.variants = split_list(attention);

@@ -8,6 +8,8 @@
 //                       "attention_note": why there are no weights (optional)}
 //   documents samples: {"label_name", "prediction_name",
 //                       "sentences": [{"words", "word_weights", "weight", "key"}]}
+//   classify samples:  {"label_name", "prediction_name", "image", "spatial_maps", "channel_weights",
+//                       "attention_note"} (experiments/lib/image_samples.h)
 #include <fstream>
 #include <sstream>
 
@@ -21,7 +23,8 @@ using svg::escape;
 
 namespace {
 
-constexpr std::size_t kSamplesShown = 2;
+constexpr std::size_t kSamplesShown = 2;  // sentences and documents
+constexpr std::size_t kImagesShown = 3;
 
 // A weight matrix saved flat (row-major) or as nested rows, as one flat vector.
 std::vector<double> flat_weights(const Json& matrix) {
@@ -121,14 +124,67 @@ std::string document_sample(const Json& sample, std::size_t number) {
   return out.str();
 }
 
+// An image from classify's samples.json: each spatial map over the input image, then each
+// layer's channel weights as a strip of cells (channel 0 at the left).
+std::string image_sample(const Json& sample, std::size_t number) {
+  const std::string label = sample.value("label_name", "?"), prediction = sample.value("prediction_name", "?");
+  std::ostringstream out;
+  out << "<figure>\n<figcaption>test image " << number << ": " << escape(label) << ", predicted "
+      << escape(prediction) << (label == prediction ? " (correct)" : " (wrong)") << "</figcaption>\n<div class=\"heads\">\n";
+  svg::ImageOverlay overlay;
+  if (sample.contains("image")) {
+    const Json& image = sample["image"];
+    overlay.height = image.value("height", std::size_t{0});
+    overlay.width = image.value("width", std::size_t{0});
+    if (image.contains("pixels")) overlay.pixels = flat_weights(image["pixels"]);
+  }
+  const bool has_image = overlay.height > 0 && overlay.pixels.size() == overlay.height * overlay.width;
+  if (has_image) {
+    overlay.title = "input";
+    out << svg::image_overlay(overlay);
+  }
+  std::size_t shown = 0;
+  if (sample.contains("spatial_maps"))
+    for (const Json& map : sample["spatial_maps"]) {
+      svg::ImageOverlay o = overlay;
+      o.title = map.value("title", "spatial map");
+      o.map_height = map.value("height", std::size_t{0});
+      o.map_width = map.value("width", std::size_t{0});
+      if (map.contains("weights")) o.map = flat_weights(map["weights"]);
+      if (!has_image || o.map.size() != o.map_height * o.map_width || o.map.empty()) continue;
+      out << svg::image_overlay(o);
+      ++shown;
+    }
+  out << "</div>\n";
+  if (sample.contains("channel_weights"))
+    for (const Json& channels : sample["channel_weights"]) {
+      svg::Heatmap strip;
+      strip.weights = channels.contains("weights") ? flat_weights(channels["weights"]) : std::vector<double>{};
+      if (strip.weights.empty()) continue;
+      strip.title = channels.value("title", "channel weights") + " (" + std::to_string(strip.weights.size()) + ")";
+      strip.rows = {"gate"};
+      for (std::size_t c = 0; c < strip.weights.size(); ++c) strip.columns.push_back(std::to_string(c));
+      strip.column_axis = "channel";
+      strip.cell = 6;
+      strip.labels = false;
+      out << svg::heatmap(strip, strip.weights.size());
+      ++shown;
+    }
+  if (shown == 0)
+    out << "<p class=\"note\">" << escape(sample.value("attention_note", "this model keeps no attention map"))
+        << "</p>\n";
+  out << "</figure>\n";
+  return out.str();
+}
+
 }  // namespace
 
 std::string attention_html(const SweepResults& results, const ResultGroup& group, bool alone) {
-  if (results.driver == "classify") return "";  // the CNN has no attention to show
+  const bool images = results.driver == "classify";
   const std::string h = alone ? "h2" : "h3", h_variant = alone ? "h3" : "h4";
   std::ostringstream out;
   out << "<section>\n<" << h << ">Attention on the first test "
-      << (results.driver == "documents" ? "documents" : "sentences")
+      << (results.driver == "documents" ? "documents" : images ? "images" : "sentences")
       << (group.length > 0 ? " (length " + std::to_string(group.length) + ")" : "") << "</" << h << ">\n";
   for (const std::string& label : sweep_labels(results)) {
     const auto v = std::find_if(group.variants.begin(), group.variants.end(),
@@ -148,9 +204,10 @@ std::string attention_html(const SweepResults& results, const ResultGroup& group
       continue;
     }
     out << "<p>run <code>" << escape(run->name) << "</code></p>\n<div class=\"maps\">\n";
-    for (std::size_t i = 0; i < samples.size() && i < kSamplesShown; ++i)
-      out << (results.driver == "documents" ? document_sample(samples[i], i + 1)
-                                            : translation_sample(samples[i], i + 1));
+    for (std::size_t i = 0; i < samples.size() && i < (images ? kImagesShown : kSamplesShown); ++i)
+      out << (images                          ? image_sample(samples[i], i + 1)
+              : results.driver == "documents" ? document_sample(samples[i], i + 1)
+                                              : translation_sample(samples[i], i + 1));
     out << "</div>\n";
   }
   out << "</section>\n";

@@ -9,7 +9,9 @@
 // sentences (from samples.json): a heatmap of output tokens against source
 // tokens, a small grid per head when the run saved per-head weights, or the
 // reason a variant has none. For the documents task, each test document with
-// its words shaded by word weight and its sentences by sentence weight.
+// its words shaded by word weight and its sentences by sentence weight; for
+// image runs, the first test images with each spatial map laid over the image
+// and each layer's channel weights as a strip (image_samples.h).
 //
 // A report of several sweeps (compare --combine) opens with an overview and
 // gives each sweep its own section of the above.

@@ -61,4 +61,20 @@ std::string heatmap(const Heatmap& map, std::size_t max_cells = 48);
 // The shade of a weight in [0, 1]: "rgb(r,g,b)".
 std::string weight_colour(double weight);
 
+// An image (pixels in 0..1, row-major) with an attention map over it (svg_image.cpp): the map,
+// of any grid that tiles the image, is drawn as orange cells whose opacity grows from its lowest
+// weight (clear) to its highest, and the two are printed below. An empty map draws the image alone.
+struct ImageOverlay {
+  std::string title;
+  std::size_t height = 0, width = 0;
+  std::vector<double> pixels;
+  std::size_t map_height = 0, map_width = 0;
+  std::vector<double> map;
+  double size = 112;  // drawn width in pixels
+};
+std::string image_overlay(const ImageOverlay& overlay);
+
+// An 8-bit grayscale PNG of the pixels (0..1, row-major), base64-encoded for a data: URL.
+std::string grayscale_png_base64(std::size_t height, std::size_t width, const std::vector<double>& pixels);
+
 }  // namespace heed::experiments::svg

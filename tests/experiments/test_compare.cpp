@@ -11,6 +11,8 @@
 #include "experiments/report_checks.h"
 #include "helpers.h"
 #include "layers/attention/registry.h"
+#include "layers/attention/transformer_registry.h"
+#include "layers/fusion/registry.h"
 #include "layers/vision/registry.h"
 
 using namespace heed;
@@ -127,6 +129,60 @@ TEST_CASE("compare plans variants x positions x lengths x seeds", "[compare]") {
   const SweepPlan han = plan_sweep(documents);
   REQUIRE(han.driver == "documents");
   REQUIRE(std::find(han.runs[0].args.begin(), han.runs[0].args.end(), "--pooling") != han.runs[0].args.end());
+}
+
+TEST_CASE("compare plans ViT sweeps over positions, the cluttered task and the captioned fusions", "[compare]") {
+  test::TempDir dir;
+  const auto has = [](const PlannedRun& run, const std::string& flag, const std::string& value) {
+    const auto at = std::find(run.args.begin(), run.args.end(), flag);
+    return at != run.args.end() && at + 1 != run.args.end() && *(at + 1) == value;
+  };
+  CompareOptions v = tiny_sweep(dir.path(), "vit");
+  v.task = "fashion";
+  v.model = "vit";
+  v.variants = {"mha", "linear"};
+  v.positions = {"vit-learned", "rope-2d"};
+  v.seeds = 1;
+  v.passthrough.clear();
+  const SweepPlan vit = plan_sweep(v);
+  REQUIRE(vit.driver == "classify");
+  REQUIRE(vit.runs.size() == 4);
+  REQUIRE(vit.runs[1].name == "mha-rope-2d-s0");
+  REQUIRE(has(vit.runs[1], "--model", "vit"));
+  REQUIRE(has(vit.runs[1], "--position", "rope-2d"));
+  v.variants.clear();
+  v.positions.clear();
+  v.all = true;
+  REQUIRE(plan_sweep(v).runs.size() == transformer_attention_names().size());
+
+  CompareOptions cluttered = tiny_sweep(dir.path(), "cluttered");
+  cluttered.task = "cluttered";
+  cluttered.variants = {"none", "spatial"};
+  cluttered.passthrough.clear();
+  const SweepPlan canvas = plan_sweep(cluttered);
+  REQUIRE(canvas.model == "cnn");  // the task's first model
+  REQUIRE(has(canvas.runs.back(), "--task", "cluttered"));
+  REQUIRE(has(canvas.runs.back(), "--attention", "spatial"));
+
+  CompareOptions captioned = tiny_sweep(dir.path(), "captioned");
+  captioned.task = "captioned";
+  captioned.variants.clear();
+  captioned.all = true;
+  captioned.seeds = 1;
+  captioned.passthrough.clear();
+  const SweepPlan fusions = plan_sweep(captioned);
+  REQUIRE(fusions.model == "multimodal");
+  REQUIRE(fusions.runs.size() == fusion_names().size());
+  REQUIRE(has(fusions.runs.front(), "--fusion", fusion_names().front()));
+  // classify's captioned task takes no --model: it always encodes the image with the CNN.
+  REQUIRE(std::find(fusions.runs.front().args.begin(), fusions.runs.front().args.end(), "--model") ==
+          fusions.runs.front().args.end());
+  captioned.all = false;
+  captioned.variants = {"se"};
+  REQUIRE_THROWS_WITH(plan_sweep(captioned), Catch::Contains("'se'") && Catch::Contains("gmu"));
+  captioned.variants = {"gmu"};
+  captioned.positions = {"rope-2d"};
+  REQUIRE_THROWS_WITH(plan_sweep(captioned), Catch::Contains("--position applies to --model transformer and vit"));
 }
 
 TEST_CASE("compare refuses unknown names and bad flags before making any folder", "[compare]") {

@@ -157,3 +157,38 @@ TEST_CASE("report.html shows a documents run's words and sentences by weight", "
   REQUIRE(html.find("&lt;b&gt;") != std::string::npos);
   REQUIRE(html.find(svg::weight_colour(0.9)) != std::string::npos);
 }
+
+TEST_CASE("report.html draws an image run's spatial maps over the image and its channel weights", "[compare]") {
+  test::TempDir dir;
+  SweepResults results;
+  results.task = "fashion";
+  results.model = "cnn";
+  results.driver = "classify";
+  results.metric = "test_accuracy";
+  results.valid_metric = "valid_accuracy";
+  results.root = dir.path() / "images";
+  for (const char* variant : {"cbam", "none"}) {
+    RunRecord r = record(variant, 0, 0.9);
+    r.dir = results.root / "runs" / r.name;
+    results.runs.push_back(r);
+  }
+  write(results.runs[0].dir / "samples.json",
+        R"([{"label_name":"Sandal","prediction_name":"Sneaker",
+             "image":{"height":2,"width":2,"pixels":[0,0.5,1,0.25]},
+             "spatial_maps":[{"title":"block 0, cbam: spatial map","height":1,"width":2,"weights":[0.2,0.7]},
+                             {"title":"wrong size","height":3,"width":3,"weights":[1,2]}],
+             "channel_weights":[{"title":"block 0, cbam: channel weights","weights":[0.1,0.9,0.5]}]}])");
+  write(results.runs[1].dir / "samples.json",
+        R"([{"label_name":"Bag","prediction_name":"Bag","image":{"height":2,"width":2,"pixels":[0,1,1,0]},
+             "spatial_maps":[],"channel_weights":[],"attention_note":"no attention module here"}])");
+  const std::string html = report_html(results);
+  test::require_well_formed(html);
+  REQUIRE(html.find("Attention on the first test images") != std::string::npos);
+  REQUIRE(html.find("Sandal, predicted Sneaker (wrong)") != std::string::npos);
+  // cbam: the input alone, then its one well-formed map over it (the map of the wrong size is skipped).
+  REQUIRE(count_of(html, "data:image/png;base64,") == 2 + 1);  // and the plain CNN's input
+  REQUIRE(html.find("block 0, cbam: spatial map") != std::string::npos);
+  REQUIRE(html.find("wrong size") == std::string::npos);
+  REQUIRE(html.find("block 0, cbam: channel weights (3)") != std::string::npos);
+  REQUIRE(html.find("no attention module here") != std::string::npos);
+}

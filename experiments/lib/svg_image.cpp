@@ -1,0 +1,155 @@
+// svg::image_overlay (svg_charts.h): an input image with an attention map laid
+// over it, as one self-contained SVG. The image travels inside the SVG as a
+// grayscale PNG in a data: URL (a 28 x 28 image is about 1 KB of base64, where
+// one <rect> per pixel would be 40 KB); the map is drawn as translucent cells.
+//
+// The PNG is the simplest one the format allows: 8-bit grayscale, one filter
+// byte (0, none) before each row, and a zlib stream of "stored" (uncompressed)
+// deflate blocks, so no compression library is needed.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <sstream>
+
+#include "experiments/lib/svg_charts.h"
+
+namespace heed::experiments::svg {
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::uint32_t crc32(const Bytes& data, std::size_t from) {
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t n = 0; n < 256; ++n) {
+      std::uint32_t c = n;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[n] = c;
+    }
+    return t;
+  }();
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (std::size_t i = from; i < data.size(); ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+void put32(Bytes& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+// A chunk: length, type, data, CRC of type and data.
+void chunk(Bytes& png, const char* type, const Bytes& data) {
+  put32(png, static_cast<std::uint32_t>(data.size()));
+  const std::size_t start = png.size();
+  png.insert(png.end(), type, type + 4);
+  png.insert(png.end(), data.begin(), data.end());
+  put32(png, crc32(png, start));
+}
+
+// zlib header, stored deflate blocks of at most 65535 bytes, Adler-32 of the raw bytes.
+Bytes zlib_stored(const Bytes& raw) {
+  Bytes z = {0x78, 0x01};
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(raw.size() - at, 65535);
+    z.push_back(at + n == raw.size() ? 1 : 0);  // BFINAL on the last block, BTYPE 00 (stored)
+    z.push_back(static_cast<std::uint8_t>(n & 0xFF));
+    z.push_back(static_cast<std::uint8_t>(n >> 8));
+    z.push_back(static_cast<std::uint8_t>(~n & 0xFF));
+    z.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
+    z.insert(z.end(), raw.begin() + static_cast<std::ptrdiff_t>(at), raw.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  } while (at < raw.size());
+  std::uint32_t a = 1, b = 0;
+  for (std::uint8_t byte : raw) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  put32(z, (b << 16) | a);
+  return z;
+}
+
+std::string base64(const Bytes& data) {
+  static const char* digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < data.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t{data[i]} << 16) | (i + 1 < data.size() ? data[i + 1] << 8 : 0) |
+                            (i + 2 < data.size() ? data[i + 2] : 0);
+    out += digits[(n >> 18) & 63];
+    out += digits[(n >> 12) & 63];
+    out += i + 1 < data.size() ? digits[(n >> 6) & 63] : '=';
+    out += i + 2 < data.size() ? digits[n & 63] : '=';
+  }
+  return out;
+}
+
+std::string num(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", std::isfinite(v) ? v : 0.0);
+  return buffer;
+}
+
+}  // namespace
+
+std::string grayscale_png_base64(std::size_t height, std::size_t width, const std::vector<double>& pixels) {
+  Bytes raw;
+  raw.reserve(height * (width + 1));
+  for (std::size_t r = 0; r < height; ++r) {
+    raw.push_back(0);  // filter: none
+    for (std::size_t c = 0; c < width; ++c) {
+      const double p = r * width + c < pixels.size() ? pixels[r * width + c] : 0.0;
+      raw.push_back(static_cast<std::uint8_t>(std::lround(std::clamp(std::isfinite(p) ? p : 0.0, 0.0, 1.0) * 255)));
+    }
+  }
+  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  Bytes header;
+  put32(header, static_cast<std::uint32_t>(width));
+  put32(header, static_cast<std::uint32_t>(height));
+  header.insert(header.end(), {8, 0, 0, 0, 0});  // 8 bits, grayscale, deflate, adaptive filters, no interlace
+  chunk(png, "IHDR", header);
+  chunk(png, "IDAT", zlib_stored(raw));
+  chunk(png, "IEND", {});
+  return base64(png);
+}
+
+std::string image_overlay(const ImageOverlay& o) {
+  const double side = o.size;
+  const double aspect = o.width > 0 ? static_cast<double>(o.height) / static_cast<double>(o.width) : 1.0;
+  const double w = side, h = side * aspect, top = 20, height = top + h + (o.map.empty() ? 4 : 20);
+  const double width = std::max(w + 4, 6.5 * static_cast<double>(o.title.size()) + 4);
+  std::ostringstream out;
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width) << "\" height=\"" << num(height)
+      << "\" viewBox=\"0 0 " << num(width) << " " << num(height) << "\" role=\"img\" aria-label=\"" << escape(o.title)
+      << "\" font-family=\"sans-serif\" font-size=\"11\">\n<title>" << escape(o.title) << "</title>\n<text x=\"2\" y=\"13\">"
+      << escape(o.title) << "</text>\n<image x=\"2\" y=\"" << num(top) << "\" width=\"" << num(w) << "\" height=\""
+      << num(h) << "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,"
+      << grayscale_png_base64(o.height, o.width, o.pixels) << "\"/>\n";
+  if (!o.map.empty() && o.map_height > 0 && o.map_width > 0) {
+    // Each map is shaded from its own lowest to its highest weight, printed below it.
+    const auto [lo, hi] = std::minmax_element(o.map.begin(), o.map.end());
+    const double low = *lo, range = *hi - *lo;
+    const double cw = w / static_cast<double>(o.map_width), ch = h / static_cast<double>(o.map_height);
+    for (std::size_t r = 0; r < o.map_height; ++r)
+      for (std::size_t c = 0; c < o.map_width; ++c) {
+        const double v = o.map[r * o.map_width + c];
+        const double t = range > 0 && std::isfinite(v) ? (v - low) / range : 0.0;
+        if (t < 0.02) continue;
+        char opacity[16];
+        std::snprintf(opacity, sizeof opacity, "%.2f", 0.8 * t);
+        out << "<rect x=\"" << num(2 + cw * static_cast<double>(c)) << "\" y=\"" << num(top + ch * static_cast<double>(r))
+            << "\" width=\"" << num(cw + 0.2) << "\" height=\"" << num(ch + 0.2) << "\" fill=\"#e6550d\" fill-opacity=\""
+            << opacity << "\"/>\n";
+      }
+    char scale[64];
+    std::snprintf(scale, sizeof scale, "%.3g (clear) .. %.3g (orange)", low, *hi);
+    out << "<text x=\"2\" y=\"" << num(top + h + 14) << "\" font-size=\"10\" fill=\"#555\">" << scale << "</text>\n";
+  }
+  out << "<rect x=\"2\" y=\"" << num(top) << "\" width=\"" << num(w) << "\" height=\"" << num(h)
+      << "\" fill=\"none\" stroke=\"#999\"/>\n</svg>\n";
+  return out.str();
+}
+
+}  // namespace heed::experiments::svg
