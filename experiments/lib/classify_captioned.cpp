@@ -18,6 +18,7 @@
 #include "data/captioned_images.h"
 #include "data/checkpoint.h"
 #include "experiments/lib/classify.h"
+#include "experiments/lib/image_samples.h"
 #include "layers/fusion/registry.h"
 #include "layers/loss.h"
 #include "layers/models/multimodal_classifier.h"
@@ -267,6 +268,7 @@ Json run_captioned(const ClassifyConfig& config) {
   summary["test_wrong_caption_share"] = test.wrong.examples / std::max(test.all.examples, 1.0);
   summary["confusion"] = test.confusion;
   if (!opt.quiet) std::cerr << "test: " << scores_line(test) << "\n";
+  run.write_json("samples.json", captioned_samples(model, data.test));
   summary["commit"] = current_git_commit();
   summary["date"] = timestamp_utc();
   run.write_json("summary.json", summary);

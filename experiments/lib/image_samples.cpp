@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "autograd/grad_mode.h"
 #include "layers/models/cnn_classifier.h"
@@ -120,6 +121,63 @@ Json image_samples(Module& model, const data::ImageDataset& images, const std::s
     Json& sample = samples[static_cast<std::size_t>(b)];
     sample["label_name"] = name(labels[static_cast<std::size_t>(b)]);
     sample["prediction_name"] = name(predicted[static_cast<std::size_t>(b)]);
+  }
+  return samples;
+}
+
+Json captioned_samples(MultimodalClassifier& model, const data::CaptionedDataset& data, std::int64_t count) {
+  const std::int64_t n = std::min(count, data.size());
+  if (n <= 0) return Json::array();
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  const Tensor images = ops::narrow(data.images.images, 0, 0, n);
+  const Tensor captions = ops::narrow(data.captions, 0, 0, n);
+  const MultimodalOutput out = model.forward(images, captions);
+  model.train(was_training);
+  const auto predicted = ops::argmax(out.logits, -1).to_vector<std::int64_t>();
+  const auto labels = ops::narrow(data.images.labels, 0, 0, n).to_vector<std::int64_t>();
+  const auto ids = captions.to_vector<std::int64_t>();
+  const std::int64_t length = captions.size(1);
+  const auto name = [&](std::int64_t label) { return data.images.class_names.at(static_cast<std::size_t>(label)); };
+  Json samples = Json::array();
+  for (std::int64_t b = 0; b < n; ++b) {
+    std::vector<std::string> words;
+    std::vector<std::int64_t> positions;  // where each word sits in the padded caption
+    for (std::int64_t t = 0; t < length; ++t) {
+      const std::int64_t id = ids[static_cast<std::size_t>(b * length + t)];
+      if (id == 0) continue;  // <pad>
+      words.push_back(data.vocab.decode({id}, /*stop_at_eos=*/false).at(0));
+      positions.push_back(t);
+    }
+    std::string caption;
+    for (const auto& w : words) caption += (caption.empty() ? "" : " ") + w;
+    Json sample = {{"label_name", name(labels[static_cast<std::size_t>(b)])},
+                   {"prediction_name", name(predicted[static_cast<std::size_t>(b)])},
+                   {"caption", caption},
+                   {"image", image_json(images.select(0, b))},
+                   {"spatial_maps", Json::array()},
+                   {"channel_weights", Json::array()}};
+    if (out.gate.defined()) {
+      const Tensor z = out.gate.select(0, b);
+      sample["channel_weights"].push_back({{"title", "gmu gate z per fused unit (1 = image, 0 = caption)"},
+                                           {"weights", rounded_values(z)}});
+      char mean[64];
+      std::snprintf(mean, sizeof mean, "mean gate %.3f", ops::mean(z).item());
+      sample["attention_note"] = std::string(mean) + ": the share of the fused vector taken from the image";
+    } else if (out.weights.defined()) {
+      // (H, L, P) -> for each word, the mean over heads over the P cells of the feature grid.
+      const Tensor per_word = ops::mean(out.weights.select(0, b), {0});
+      const std::int64_t cells = per_word.size(1);
+      auto side = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(cells))));
+      const bool square = side * side == cells;
+      for (std::size_t w = 0; w < words.size(); ++w)
+        sample["spatial_maps"].push_back(spatial_map("\"" + words[w] + "\" attends to", per_word.select(0, positions[w]),
+                                                     square ? side : 1, square ? side : cells));
+    } else {
+      sample["attention_note"] = "concat fusion has no attention: image and caption features are joined as they are";
+    }
+    samples.push_back(std::move(sample));
   }
   return samples;
 }

@@ -2,7 +2,7 @@
 // pictures: the first few test images, each with the maps its attention formed.
 //
 // One sample per image:
-//   {"label_name", "prediction_name",
+//   {"label_name", "prediction_name", "caption" (--task captioned only),
 //    "image":          {"height", "width", "pixels": [H*W values in 0..1, row-major]},
 //    "spatial_maps":   [{"title", "height", "width", "weights": [h*w, row-major]}],
 //    "channel_weights":[{"title", "weights": [C]}],
@@ -21,8 +21,10 @@
 #include <cstdint>
 #include <string>
 
+#include "data/captioned_images.h"
 #include "data/images.h"
 #include "experiments/lib/run.h"
+#include "layers/models/multimodal_classifier.h"
 #include "layers/module.h"
 
 namespace heed::experiments {
@@ -32,5 +34,11 @@ namespace heed::experiments {
 // `attention` is the name its attention was built from (classify --attention), for the titles.
 Json image_samples(Module& model, const data::ImageDataset& images, const std::string& attention,
                    std::int64_t count = 4);
+
+// --task captioned: the first test images with their captions ("caption": the words, padding
+// dropped). gmu: its gate z over the fused units as "channel_weights" (1 = all image, 0 = all
+// caption), with the mean in "attention_note"; cross-attention: for each caption word, the mean
+// over heads of its attention over the CNN's feature grid, one spatial map per word; concat: a note.
+Json captioned_samples(MultimodalClassifier& model, const data::CaptionedDataset& data, std::int64_t count = 4);
 
 }  // namespace heed::experiments

@@ -130,7 +130,9 @@ std::string image_sample(const Json& sample, std::size_t number) {
   const std::string label = sample.value("label_name", "?"), prediction = sample.value("prediction_name", "?");
   std::ostringstream out;
   out << "<figure>\n<figcaption>test image " << number << ": " << escape(label) << ", predicted "
-      << escape(prediction) << (label == prediction ? " (correct)" : " (wrong)") << "</figcaption>\n<div class=\"heads\">\n";
+      << escape(prediction) << (label == prediction ? " (correct)" : " (wrong)");
+  if (sample.contains("caption")) out << "; caption <i>" << escape(sample.value("caption", "")) << "</i>";
+  out << "</figcaption>\n<div class=\"heads\">\n";
   svg::ImageOverlay overlay;
   if (sample.contains("image")) {
     const Json& image = sample["image"];
@@ -170,7 +172,7 @@ std::string image_sample(const Json& sample, std::size_t number) {
       out << svg::heatmap(strip, strip.weights.size());
       ++shown;
     }
-  if (shown == 0)
+  if (shown == 0 || sample.contains("attention_note"))
     out << "<p class=\"note\">" << escape(sample.value("attention_note", "this model keeps no attention map"))
         << "</p>\n";
   out << "</figure>\n";

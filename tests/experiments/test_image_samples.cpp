@@ -10,6 +10,7 @@
 #include "experiments/report_checks.h"
 #include "helpers.h"
 #include "layers/models/cnn_classifier.h"
+#include "layers/models/multimodal_classifier.h"
 #include "layers/models/vit.h"
 
 using namespace heed;
@@ -150,6 +151,43 @@ TEST_CASE("image samples: a ViT's class token attention per head, and a note for
   const Json note = image_samples(linear, images, "linear");
   REQUIRE(note[0]["spatial_maps"].empty());
   REQUIRE_FALSE(note[0]["attention_note"].get<std::string>().empty());
+}
+
+TEST_CASE("captioned samples: the GMU's gate, cross-attention's map per caption word, a note for concat",
+          "[experiments]") {
+  data::ImageDataset images = random_images(3, 16);
+  const data::CaptionedDataset captioned = data::caption_images(images, {.wrong_rate = 0.5, .seed = 1});
+  MultimodalConfig config;
+  config.image_size = 16;
+  config.channels = {8, 8};  // a 4 x 4 feature grid
+  config.image_hidden = 16;
+  config.vocab_size = captioned.vocab.size();
+  config.embed_dim = 8;
+  config.fused_dim = 8;
+  config.heads = 2;
+  Generator gen(5);
+  MultimodalClassifier gmu(config, gen);
+  const Json gated = captioned_samples(gmu, captioned, 2);
+  REQUIRE(gated.size() == 2);
+  REQUIRE(gated[0]["caption"].get<std::string>().find(' ') != std::string::npos);  // words, no padding ids
+  REQUIRE(numbers(gated[0]["channel_weights"][0]["weights"]).size() == 8);  // one gate per fused unit
+  REQUIRE(gated[0]["attention_note"].get<std::string>().starts_with("mean gate 0."));
+  REQUIRE(numbers(gated[0]["image"]["pixels"]).size() == 16 * 16);
+
+  config.fusion = "cross-attention";
+  MultimodalClassifier cross(config, gen);
+  const Json attended = captioned_samples(cross, captioned, 1);
+  const std::string caption = attended[0]["caption"];
+  const auto words = static_cast<std::size_t>(std::count(caption.begin(), caption.end(), ' ') + 1);
+  const Json& maps = attended[0]["spatial_maps"];
+  REQUIRE(maps.size() == words);  // one map per caption word
+  REQUIRE(maps[0]["height"] == 4);
+  const auto w = numbers(maps[0]["weights"]);
+  REQUIRE(std::accumulate(w.begin(), w.end(), 0.0) == Approx(1.0).margin(1e-3));  // over the 16 cells
+
+  config.fusion = "concat";
+  MultimodalClassifier concat(config, gen);
+  REQUIRE(captioned_samples(concat, captioned, 1)[0]["attention_note"].get<std::string>().find("concat") == 0);
 }
 
 TEST_CASE("an image with its attention map is one small SVG with the image as a PNG", "[experiments]") {
