@@ -62,8 +62,9 @@ std::string heatmap(const Heatmap& map, std::size_t max_cells = 48);
 std::string weight_colour(double weight);
 
 // An image (pixels in 0..1, row-major) with an attention map over it (svg_image.cpp): the map,
-// of any grid that tiles the image, is drawn as orange cells whose opacity grows from its lowest
-// weight (clear) to its highest, and the two are printed below. An empty map draws the image alone.
+// of any grid that tiles the image, is stretched over it in orange whose opacity grows from its
+// lowest weight (clear) to its highest, and the two are printed below. An empty map draws the
+// image alone.
 struct ImageOverlay {
   std::string title;
   std::size_t height = 0, width = 0;
@@ -76,5 +77,7 @@ std::string image_overlay(const ImageOverlay& overlay);
 
 // An 8-bit grayscale PNG of the pixels (0..1, row-major), base64-encoded for a data: URL.
 std::string grayscale_png_base64(std::size_t height, std::size_t width, const std::vector<double>& pixels);
+// An RGBA PNG of a map: orange, clear at its lowest weight and 80% opaque at its highest.
+std::string overlay_png_base64(std::size_t height, std::size_t width, const std::vector<double>& map);
 
 }  // namespace heed::experiments::svg

@@ -1,11 +1,12 @@
 // svg::image_overlay (svg_charts.h): an input image with an attention map laid
-// over it, as one self-contained SVG. The image travels inside the SVG as a
-// grayscale PNG in a data: URL (a 28 x 28 image is about 1 KB of base64, where
-// one <rect> per pixel would be 40 KB); the map is drawn as translucent cells.
+// over it, as one self-contained SVG. Both travel inside the SVG as PNGs in
+// data: URLs, the image in grayscale and the map as orange of growing opacity
+// (a 28 x 28 image is about 1 KB of base64, where one <rect> per pixel would
+// be 40 KB), and the browser scales both to the same square.
 //
-// The PNG is the simplest one the format allows: 8-bit grayscale, one filter
-// byte (0, none) before each row, and a zlib stream of "stored" (uncompressed)
-// deflate blocks, so no compression library is needed.
+// The PNGs are the simplest ones the format allows: 8-bit grayscale or RGBA,
+// one filter byte (0, none) before each row, and a zlib stream of "stored"
+// (uncompressed) deflate blocks, so no compression library is needed.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -86,6 +87,31 @@ std::string base64(const Bytes& data) {
   return out;
 }
 
+// A PNG of `channels` bytes per pixel (1: grayscale, 4: RGBA), rows of width * channels bytes.
+std::string png_base64(std::size_t height, std::size_t width, std::uint8_t channels, const Bytes& pixels) {
+  Bytes raw;
+  raw.reserve(height * (width * channels + 1));
+  for (std::size_t r = 0; r < height; ++r) {
+    raw.push_back(0);  // filter: none
+    const auto row = pixels.begin() + static_cast<std::ptrdiff_t>(r * width * channels);
+    raw.insert(raw.end(), row, row + static_cast<std::ptrdiff_t>(width * channels));
+  }
+  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  Bytes header;
+  put32(header, static_cast<std::uint32_t>(width));
+  put32(header, static_cast<std::uint32_t>(height));
+  const std::uint8_t colour_type = channels == 4 ? 6 : 0;  // RGBA or grayscale
+  header.insert(header.end(), {8, colour_type, 0, 0, 0});    // 8 bits, deflate, adaptive filters, no interlace
+  chunk(png, "IHDR", header);
+  chunk(png, "IDAT", zlib_stored(raw));
+  chunk(png, "IEND", {});
+  return base64(png);
+}
+
+std::uint8_t byte_of(double unit) {
+  return static_cast<std::uint8_t>(std::lround(std::clamp(std::isfinite(unit) ? unit : 0.0, 0.0, 1.0) * 255));
+}
+
 std::string num(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.1f", std::isfinite(v) ? v : 0.0);
@@ -95,24 +121,22 @@ std::string num(double v) {
 }  // namespace
 
 std::string grayscale_png_base64(std::size_t height, std::size_t width, const std::vector<double>& pixels) {
-  Bytes raw;
-  raw.reserve(height * (width + 1));
-  for (std::size_t r = 0; r < height; ++r) {
-    raw.push_back(0);  // filter: none
-    for (std::size_t c = 0; c < width; ++c) {
-      const double p = r * width + c < pixels.size() ? pixels[r * width + c] : 0.0;
-      raw.push_back(static_cast<std::uint8_t>(std::lround(std::clamp(std::isfinite(p) ? p : 0.0, 0.0, 1.0) * 255)));
-    }
+  Bytes bytes(height * width, 0);
+  for (std::size_t i = 0; i < bytes.size() && i < pixels.size(); ++i) bytes[i] = byte_of(pixels[i]);
+  return png_base64(height, width, 1, bytes);
+}
+
+std::string overlay_png_base64(std::size_t height, std::size_t width, const std::vector<double>& map) {
+  const auto [lo, hi] = std::minmax_element(map.begin(), map.end());
+  const double low = map.empty() ? 0.0 : *lo, range = map.empty() ? 0.0 : *hi - *lo;
+  Bytes rgba;
+  rgba.reserve(height * width * 4);
+  for (std::size_t i = 0; i < height * width; ++i) {
+    const double v = i < map.size() ? map[i] : low;
+    const double t = range > 0 && std::isfinite(v) ? (v - low) / range : 0.0;
+    rgba.insert(rgba.end(), {0xE6, 0x55, 0x0D, byte_of(0.8 * t)});  // #e6550d, opacity 0 .. 0.8
   }
-  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  Bytes header;
-  put32(header, static_cast<std::uint32_t>(width));
-  put32(header, static_cast<std::uint32_t>(height));
-  header.insert(header.end(), {8, 0, 0, 0, 0});  // 8 bits, grayscale, deflate, adaptive filters, no interlace
-  chunk(png, "IHDR", header);
-  chunk(png, "IDAT", zlib_stored(raw));
-  chunk(png, "IEND", {});
-  return base64(png);
+  return png_base64(height, width, 4, rgba);
 }
 
 std::string image_overlay(const ImageOverlay& o) {
@@ -130,21 +154,11 @@ std::string image_overlay(const ImageOverlay& o) {
   if (!o.map.empty() && o.map_height > 0 && o.map_width > 0) {
     // Each map is shaded from its own lowest to its highest weight, printed below it.
     const auto [lo, hi] = std::minmax_element(o.map.begin(), o.map.end());
-    const double low = *lo, range = *hi - *lo;
-    const double cw = w / static_cast<double>(o.map_width), ch = h / static_cast<double>(o.map_height);
-    for (std::size_t r = 0; r < o.map_height; ++r)
-      for (std::size_t c = 0; c < o.map_width; ++c) {
-        const double v = o.map[r * o.map_width + c];
-        const double t = range > 0 && std::isfinite(v) ? (v - low) / range : 0.0;
-        if (t < 0.02) continue;
-        char opacity[16];
-        std::snprintf(opacity, sizeof opacity, "%.2f", 0.8 * t);
-        out << "<rect x=\"" << num(2 + cw * static_cast<double>(c)) << "\" y=\"" << num(top + ch * static_cast<double>(r))
-            << "\" width=\"" << num(cw + 0.2) << "\" height=\"" << num(ch + 0.2) << "\" fill=\"#e6550d\" fill-opacity=\""
-            << opacity << "\"/>\n";
-      }
+    out << "<image x=\"2\" y=\"" << num(top) << "\" width=\"" << num(w) << "\" height=\"" << num(h)
+        << "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,"
+        << overlay_png_base64(o.map_height, o.map_width, o.map) << "\"/>\n";
     char scale[64];
-    std::snprintf(scale, sizeof scale, "%.3g (clear) .. %.3g (orange)", low, *hi);
+    std::snprintf(scale, sizeof scale, "%.3g (clear) .. %.3g (orange)", *lo, *hi);
     out << "<text x=\"2\" y=\"" << num(top + h + 14) << "\" font-size=\"10\" fill=\"#555\">" << scale << "</text>\n";
   }
   out << "<rect x=\"2\" y=\"" << num(top) << "\" width=\"" << num(w) << "\" height=\"" << num(h)

@@ -186,7 +186,7 @@ TEST_CASE("report.html draws an image run's spatial maps over the image and its 
   REQUIRE(html.find("Attention on the first test images") != std::string::npos);
   REQUIRE(html.find("Sandal, predicted Sneaker (wrong)") != std::string::npos);
   // cbam: the input alone, then its one well-formed map over it (the map of the wrong size is skipped).
-  REQUIRE(count_of(html, "data:image/png;base64,") == 2 + 1);  // and the plain CNN's input
+  REQUIRE(count_of(html, "data:image/png;base64,") == 3 + 1);  // input, input + map; the plain CNN's input
   REQUIRE(html.find("block 0, cbam: spatial map") != std::string::npos);
   REQUIRE(html.find("wrong size") == std::string::npos);
   REQUIRE(html.find("block 0, cbam: channel weights (3)") != std::string::npos);

@@ -211,8 +211,13 @@ TEST_CASE("an image with its attention map is one small SVG with the image as a 
   overlay.map_height = overlay.map_width = 2;
   overlay.map = {0.1, 0.2, 0.3, 0.9};
   const std::string svg_text = svg::image_overlay(overlay);
-  REQUIRE(count_of(svg_text, "<image") == 1);
-  REQUIRE(count_of(svg_text, "<rect") == 3 + 1);  // the lowest cell stays clear; the frame
-  REQUIRE(svg_text.find("fill-opacity=\"0.80\"") != std::string::npos);  // the highest
+  REQUIRE(count_of(svg_text, "<image") == 2);  // the image, the map over it
+  REQUIRE(count_of(svg_text, "<rect") == 1);   // the frame
   REQUIRE(svg_text.find("0.1 (clear) .. 0.9 (orange)") != std::string::npos);
+  // The map's PNG: RGBA, 2 x 2, alpha 0 at the lowest weight and 0.8 * 255 = 204 at the highest.
+  const std::vector<std::uint8_t> map = base64_decode(svg::overlay_png_base64(2, 2, overlay.map));
+  REQUIRE(map[25] == 6);  // colour type RGBA
+  const std::vector<std::uint8_t> map_rows = {0, 0xE6, 0x55, 0x0D, 0, 0xE6, 0x55, 0x0D, 26,
+                                              0, 0xE6, 0x55, 0x0D, 51, 0xE6, 0x55, 0x0D, 204};
+  REQUIRE(std::search(map.begin(), map.end(), map_rows.begin(), map_rows.end()) != map.end());
 }
