@@ -14,12 +14,12 @@
 #      error bars show whether they exceed the spread between seeds.
 #
 # Each run is cut short (fewer steps, smaller validation and test sets than
-# the drivers' defaults). Measured at load 1.4-2.0 on a 2-core machine: the
-# dates GRU sweep 96 s, the Transformer sweep 41 s, the CNN sweep without
-# attention (two seeds) 31 s; the se and cbam runs and the whole demo with a
-# fresh build are not timed yet. At this size the gap attention makes on
-# dates is already wide: without attention the GRU got 0.2% of the dates
-# right, with dot, general and additive 86-91%. Then
+# the drivers' defaults). Measured on a fresh clone on the 2-core machine,
+# otherwise idle: `make demo` 487 s in all, of which about 4 minutes build the
+# drivers, then the dates GRU sweep 97 s, the Transformer sweep 41 s and the
+# CNN sweep 112 s. At this size the gap attention makes on dates is already
+# wide: without attention the GRU got 0.2% of the dates right, with dot,
+# general and additive 86-91%; the six CNN runs end within 83-85%. Then
 #
 #   compare --combine runs/demo-dates-rnn,runs/demo-dates-transformer,runs/demo-fashion --name demo
 #

@@ -8,8 +8,9 @@
 // The variant is registered by name at run time, so everything in heed that
 // picks attention by name (the Seq2Seq model, the flags, --list) finds it with
 // no change to heed. Before training, the program checks that --list names
-// the variant and that the layer's gradients are right, and fails when either
-// is not so.
+// the variant, that compare's --all would sweep it, and that the layer's
+// gradients are right, and fails when any is not so.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "autograd/gradcheck.h"
+#include "experiments/lib/compare.h"
 #include "experiments/lib/translate.h"
 #include "layers/attention/registry.h"
 #include "scaled_cosine.h"
@@ -103,6 +105,15 @@ int run(int argc, const char* const* argv) {
     return 0;
   }
   std::cerr << "custom_attention: registered; translate --list shows:\n" << line << "\n";
+  // `compare --all` takes the model's variants from the same registry (experiments/lib/compare.h),
+  // so a sweep planned in this program would run the new variant with every other.
+  const std::vector<std::string> swept = heed::experiments::variant_names("rnn");
+  if (std::find(swept.begin(), swept.end(), kName) == swept.end()) {
+    std::cerr << "custom_attention: compare --all for the RNN would leave out '" << kName << "'\n";
+    return 1;
+  }
+  std::cerr << "custom_attention: compare --all for the RNN would run " << swept.size() << " variants, " << kName
+            << " among them\n";
   if (!passes_gradient_check()) return 1;
   const heed::experiments::Json summary = heed::experiments::run_translate(command.config);
   std::cout << summary.dump() << std::endl;

@@ -42,6 +42,20 @@ void write(const fs::path& file, const std::string& text) {
   std::ofstream(file) << text;
 }
 
+// An empty sweep of `driver` on `task` with `model`, its folder at `root`.
+SweepResults made_up_sweep(const std::string& task, const std::string& model, const std::string& driver,
+                           const fs::path& root) {
+  SweepResults results;
+  results.task = task;
+  results.model = model;
+  results.driver = driver;
+  const bool translate = driver == "translate";
+  results.metric = translate ? "test_exact_match" : "test_accuracy";
+  results.valid_metric = translate ? "valid_exact_match" : "valid_accuracy";
+  results.root = root;
+  return results;
+}
+
 }  // namespace
 
 TEST_CASE("mean and sample standard deviation over seeds", "[compare]") {
@@ -87,14 +101,8 @@ TEST_CASE("compare groups runs by length and sorts variants by their mean", "[co
 
 TEST_CASE("report.html stays well-formed with missing values, per-head weights and long sequences", "[compare]") {
   test::TempDir dir;
-  SweepResults results;
-  results.task = "copy";
-  results.model = "transformer";
-  results.driver = "translate";
-  results.metric = "test_exact_match";
-  results.valid_metric = "valid_exact_match";
+  SweepResults results = made_up_sweep("copy", "transformer", "translate", dir.path() / "made-up");
   results.command_line = "compare --task copy <made up> & more";
-  results.root = dir.path() / "made-up";
   for (std::int64_t length : {16, 32})
     for (const char* variant : {"mha", "linear"}) {
       RunRecord r = record(variant, 0, std::string(variant) == "mha" ? 0.5 : kMissing, length);
@@ -137,13 +145,7 @@ TEST_CASE("report.html stays well-formed with missing values, per-head weights a
 
 TEST_CASE("report.html shows a documents run's words and sentences by weight", "[compare]") {
   test::TempDir dir;
-  SweepResults results;
-  results.task = "documents";
-  results.model = "han";
-  results.driver = "documents";
-  results.metric = "test_accuracy";
-  results.valid_metric = "valid_accuracy";
-  results.root = dir.path() / "docs";
+  SweepResults results = made_up_sweep("documents", "han", "documents", dir.path() / "docs");
   RunRecord r = record("attention", 0, 0.75);
   r.dir = results.root / "runs" / r.name;
   write(r.dir / "samples.json",
@@ -160,13 +162,7 @@ TEST_CASE("report.html shows a documents run's words and sentences by weight", "
 
 TEST_CASE("report.html draws an image run's spatial maps over the image and its channel weights", "[compare]") {
   test::TempDir dir;
-  SweepResults results;
-  results.task = "fashion";
-  results.model = "cnn";
-  results.driver = "classify";
-  results.metric = "test_accuracy";
-  results.valid_metric = "valid_accuracy";
-  results.root = dir.path() / "images";
+  SweepResults results = made_up_sweep("fashion", "cnn", "classify", dir.path() / "images");
   for (const char* variant : {"cbam", "none"}) {
     RunRecord r = record(variant, 0, 0.9);
     r.dir = results.root / "runs" / r.name;
