@@ -204,6 +204,39 @@ TEST_CASE("max pool backward routes each gradient to its window's argmax", "[con
   require_close(peak.grad(), std::vector<double>{0, 0, 0, 0, 4, 0, 0, 0, 0}, 0);
 }
 
+TEST_CASE("max pool agrees with a plain loop for several windows and strides, ties included", "[conv]") {
+  // Small integers, so many windows hold ties; odd sizes, so the last row and column are dropped.
+  Generator gen(7);
+  const Tensor x = from_vector(randint(0, 4, {2, 3, 7, 9}, gen).to_vector<double>(), {2, 3, 7, 9});
+  const auto v = values(x);
+  const auto plain = [&](std::int64_t k, std::int64_t s) {  // PyTorch's loop, no padding
+    const std::int64_t oh = (7 - k) / s + 1, ow = (9 - k) / s + 1;
+    std::vector<double> best;
+    std::vector<std::int64_t> at;
+    for (std::int64_t p = 0; p < 6; ++p)
+      for (std::int64_t i = 0; i < oh; ++i)
+        for (std::int64_t j = 0; j < ow; ++j) {
+          double m = -INFINITY;
+          std::int64_t where = i * s * 9 + j * s;
+          for (std::int64_t di = 0; di < k; ++di)
+            for (std::int64_t dj = 0; dj < k; ++dj) {
+              const std::int64_t pos = (i * s + di) * 9 + j * s + dj;
+              if (v[static_cast<std::size_t>(p * 63 + pos)] > m) m = v[static_cast<std::size_t>(p * 63 + pos)], where = pos;
+            }
+          best.push_back(m);
+          at.push_back(where);
+        }
+    return std::pair{best, at};
+  };
+  for (const auto& [k, s] : {std::pair<std::int64_t, std::int64_t>{2, 2}, {3, 2}, {2, 1}}) {
+    INFO("kernel " << k << ", stride " << s);
+    const auto [out, indices] = ops::max_pool2d(x, k, s);
+    const auto [best, at] = plain(k, s);
+    require_close(out, best, 0);
+    REQUIRE(indices.to_vector<std::int64_t>() == at);
+  }
+}
+
 TEST_CASE("max pool breaks ties and treats NaN and -inf as PyTorch does", "[conv]") {
   const double nan = std::nan(""), inf = INFINITY;
   // Windows of 2x2: a tie (the first wins), two NaNs (the last wins), all -inf (the first pixel).
