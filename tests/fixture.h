@@ -64,15 +64,20 @@ inline void load_parameters(Module& module, const Fixture& f) {
   module.load_state_dict(state);
 }
 
+// The named inputs of a fixture test followed by every named parameter of the module: the leaves
+// whose gradients require_results_and_gradients compares.
+inline NamedTensors with_named_parameters(NamedTensors inputs, const Module& module) {
+  for (const auto& named : module.named_parameters()) inputs.push_back(named);
+  return inputs;
+}
+
 // output against f["output"]; then backpropagates L = sum(output * f["R"]) and compares the
 // gradient of every input and every parameter of the module with f["grad.<name>"].
 inline void require_output_and_gradients(const Fixture& f, const Tensor& output, const NamedTensors& inputs,
                                          const Module& module, double tolerance) {
   require_close(output, f["output"], tolerance);
   sum(output * f["R"]).backward();
-  NamedTensors checked = inputs;
-  for (const auto& named : module.named_parameters()) checked.push_back(named);
-  for (const auto& [key, t] : checked) {
+  for (const auto& [key, t] : with_named_parameters(inputs, module)) {
     INFO(f.name << ": gradient of " << key);
     REQUIRE(t.grad().defined());
     require_close(t.grad(), f["grad." + key], tolerance);

@@ -36,10 +36,16 @@ void check_against_fixture(const std::string& variant, const std::string& fixtur
   const Tensor x = f.leaf("x");
   const Tensor memory = cross ? f.leaf("memory") : x;
   heed::test::require_some_padding(f);
+  // The fixture is the kind its name says: cross-attention reads a memory of another length.
+  REQUIRE(cross == fixture_name.ends_with("_cross"));
+  REQUIRE(f.config.at("causal").get<bool>() == fixture_name.ends_with("_causal"));
+  if (cross) REQUIRE(memory.size(1) != x.size(1));
   AttentionCall call{.query = x, .memory = memory, .key_mask = f["mask"], .causal = f.config.at("causal").get<bool>()};
   NamedTensors inputs = {{"x", x}};
   if (cross) inputs.emplace_back("memory", memory);
-  heed::test::require_output_and_gradients(f, layer->forward(call).output, inputs, *layer, kTolerance);
+  const Tensor output = layer->forward(call).output;
+  REQUIRE(output.shape() == x.shape());
+  heed::test::require_output_and_gradients(f, output, inputs, *layer, kTolerance);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (written from torch's Linear, tanh, sigmoid and MultiheadAttention), in float64. Parameters load
 // by name; results and the gradients of L = sum_k sum(result_k * R.result_k) with respect to the
 // inputs and every parameter must agree to 1e-9 (relative).
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,9 +14,11 @@
 
 using namespace heed;
 using heed::test::Fixture;
+using heed::test::values;
 using heed::test::load_parameters;
 using heed::test::require_close;
 using heed::test::require_results_and_gradients;
+using heed::test::with_named_parameters;
 
 namespace {
 
@@ -30,11 +33,6 @@ FusionConfig vector_config(const Fixture& f) {
   return c;
 }
 
-NamedTensors leaves_of(const Module& module, NamedTensors inputs) {
-  for (const auto& named : module.named_parameters()) inputs.push_back(named);
-  return inputs;
-}
-
 }  // namespace
 
 TEST_CASE("torch fixtures: the GMU's fused vector and gate", "[fusion][gmu][fixtures]") {
@@ -43,8 +41,11 @@ TEST_CASE("torch fixtures: the GMU's fused vector and gate", "[fusion][gmu][fixt
   load_parameters(gmu, f);
   const Tensor image = f.leaf("image"), text = f.leaf("text");
   const FusionOutput out = gmu.fuse({.image = image, .text = text});
+  // The gate z = sigmoid(...) is one weight per fused unit, strictly between image and text.
+  REQUIRE(out.gate.shape() == out.fused.shape());
+  for (double z : values(out.gate)) REQUIRE((z > 0 && z < 1));
   require_results_and_gradients(f, {{"fused", out.fused}, {"gate", out.gate}},
-                                leaves_of(gmu, {{"image", image}, {"text", text}}), kTolerance);
+                                with_named_parameters({{"image", image}, {"text", text}}, gmu), kTolerance);
 }
 
 TEST_CASE("torch fixtures: concat fusion", "[fusion][fixtures]") {
@@ -53,7 +54,7 @@ TEST_CASE("torch fixtures: concat fusion", "[fusion][fixtures]") {
   load_parameters(fusion, f);
   const Tensor image = f.leaf("image"), text = f.leaf("text");
   const FusionOutput out = fusion.fuse({.image = image, .text = text});
-  require_results_and_gradients(f, {{"fused", out.fused}}, leaves_of(fusion, {{"image", image}, {"text", text}}), kTolerance);
+  require_results_and_gradients(f, {{"fused", out.fused}}, with_named_parameters({{"image", image}, {"text", text}}, fusion), kTolerance);
 }
 
 TEST_CASE("torch fixtures: cross-attention fusion with mha over padded captions", "[fusion][fixtures]") {
@@ -69,6 +70,12 @@ TEST_CASE("torch fixtures: cross-attention fusion with mha over padded captions"
   const Tensor tokens = f.leaf("text_tokens"), positions = f.leaf("image_positions");
   const FusionOutput out =
       fusion.fuse({.image_positions = positions, .text_tokens = tokens, .text_mask = f["text_mask"]});
+  // The captions really are padded, and each caption token's weights over the image positions
+  // (B, H, L, P) are a distribution.
+  const std::vector<double> mask = values(f["text_mask"]);
+  REQUIRE(std::count(mask.begin(), mask.end(), 0.0) > 0);
+  const std::vector<double> row_sums = values(sum(out.weights, {-1}));
+  for (double s : row_sums) REQUIRE(s == Approx(1.0).margin(1e-12));
   require_results_and_gradients(f, {{"fused", out.fused}, {"weights", out.weights}},
-                                leaves_of(fusion, {{"text_tokens", tokens}, {"image_positions", positions}}), kTolerance);
+                                with_named_parameters({{"text_tokens", tokens}, {"image_positions", positions}}, fusion), kTolerance);
 }

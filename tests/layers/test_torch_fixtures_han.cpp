@@ -3,6 +3,7 @@
 // pack_padded_sequence, Linear and softmax), in float64. Parameters load by name; results and the
 // gradients of L = sum_k sum(result_k * R.result_k) with respect to the input and every parameter
 // must agree to 1e-9 (relative).
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 
 using namespace heed;
 using heed::test::Fixture;
+using heed::test::values;
 using heed::test::load_parameters;
 using heed::test::require_close;
 using heed::test::require_results_and_gradients;
@@ -28,10 +30,16 @@ TEST_CASE("torch fixtures: AttentionPooling with a padding mask", "[han][fixture
   AttentionPooling pool(f.integer("input_dim"), f.integer("attn_dim"), default_generator(), DType::Float64);
   load_parameters(pool, f);
   const Tensor h = f.leaf("h");
+  heed::test::require_some_padding(f);
   const PoolingResult r = pool.pool(h, f["mask"]);
-  NamedTensors leaves{{"h", h}};
-  for (const auto& named : pool.named_parameters()) leaves.push_back(named);
-  require_results_and_gradients(f, {{"output", r.output}, {"weights", r.weights}}, leaves, kTolerance);
+  // Padded positions get exactly zero weight; the rest sum to one.
+  const std::vector<double> mask = values(f["mask"]), weights = values(r.weights);
+  REQUIRE(weights.size() == mask.size());
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if (mask[i] == 0.0) REQUIRE(weights[i] == 0.0);
+  for (double s : values(sum(r.weights, {-1}))) REQUIRE(s == Approx(1.0).margin(1e-12));
+  require_results_and_gradients(f, {{"output", r.output}, {"weights", r.weights}},
+                                heed::test::with_named_parameters({{"h", h}}, pool), kTolerance);
 }
 
 TEST_CASE("torch fixtures: HAN with attention and with mean pooling on padded documents", "[han][fixtures]") {
@@ -49,6 +57,9 @@ TEST_CASE("torch fixtures: HAN with attention and with mean pooling on padded do
     HierarchicalAttentionNetwork model(c);
     load_parameters(model, f);
     const HanOutput out = model.forward(f["words"], f["word_lengths"], f["sentence_lengths"]);
+    // "Padded documents": some sentence of some document is shorter than the longest.
+    const std::vector<double> lengths = values(f["sentence_lengths"]);
+    REQUIRE(*std::min_element(lengths.begin(), lengths.end()) < *std::max_element(lengths.begin(), lengths.end()));
     require_results_and_gradients(
         f, {{"logits", out.logits}, {"word_weights", out.word_weights}, {"sentence_weights", out.sentence_weights}},
         model.named_parameters(), kTolerance);

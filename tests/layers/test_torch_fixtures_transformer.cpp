@@ -44,6 +44,7 @@ TEST_CASE("torch fixtures: TransformerEncoderLayer, pre-LN relu and post-LN gelu
     const Tensor x = f.leaf("x");
     heed::test::require_some_padding(f);
     const Tensor output = layer.forward(x, f["mask"]).output;
+    REQUIRE(output.shape() == x.shape());
     require_output_and_gradients(f, output, {{"x", x}}, layer, kTolerance);
   }
 }
@@ -57,5 +58,6 @@ TEST_CASE("torch fixtures: TransformerDecoderLayer, pre-LN, causal, memory paddi
   const Tensor y = f.leaf("y"), memory = f.leaf("memory");
   heed::test::require_some_padding(f);
   const Tensor output = layer.forward(y, memory, f["mask"]).output;
+  REQUIRE(output.shape() == y.shape());
   require_output_and_gradients(f, output, {{"y", y}, {"memory", memory}}, layer, kTolerance);
 }
