@@ -13,6 +13,9 @@ namespace heed::test {
 
 inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
+// A tensor as one row, for gradient checks of functions with several outputs: concat({flat(a), flat(b)}).
+inline Tensor flat(const Tensor& t) { return reshape(t, {-1}); }
+
 // Float64 tensor of the given shape with values drawn from a fixed seed, ready for gradcheck.
 // The inputs of a gradient check followed by every parameter of the module.
 inline std::vector<Tensor> with_parameters(std::vector<Tensor> inputs, const Module& module) {

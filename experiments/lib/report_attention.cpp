@@ -142,6 +142,7 @@ std::string image_sample(const Json& sample, std::size_t number) {
   }
   const bool has_image = overlay.height > 0 && overlay.pixels.size() == overlay.height * overlay.width;
   if (has_image) {
+    overlay.image_png = svg::grayscale_png_base64(overlay.height, overlay.width, overlay.pixels);  // once per image
     overlay.title = "input";
     out << svg::image_overlay(overlay);
   }

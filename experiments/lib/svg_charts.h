@@ -69,6 +69,7 @@ struct ImageOverlay {
   std::string title;
   std::size_t height = 0, width = 0;
   std::vector<double> pixels;
+  std::string image_png;  // grayscale_png_base64 of the pixels, when the caller has made it already
   std::size_t map_height = 0, map_width = 0;
   std::vector<double> map;
   double size = 112;  // drawn width in pixels

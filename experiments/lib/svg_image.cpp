@@ -1,20 +1,21 @@
 // svg::image_overlay (svg_charts.h): an input image with an attention map laid
 // over it, as one self-contained SVG. Both travel inside the SVG as PNGs in
 // data: URLs, the image in grayscale and the map as orange of growing opacity
-// (a 28 x 28 image is about 1 KB of base64, where one <rect> per pixel would
-// be 40 KB), and the browser scales both to the same square.
+// (a 28 x 28 image is at most about 1 KB of base64, where one <rect> per pixel
+// would be 40 KB), and the browser scales both to the same square.
 //
 // The PNGs are the simplest ones the format allows: 8-bit grayscale or RGBA,
-// one filter byte (0, none) before each row, and a zlib stream of "stored"
-// (uncompressed) deflate blocks, so no compression library is needed.
+// one filter byte (0, none) before each row, deflated by zlib.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
 
+#include <zlib.h>
+
 #include "experiments/lib/svg_charts.h"
+#include "tensor/error.h"
 
 namespace heed::experiments::svg {
 
@@ -22,54 +23,27 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-std::uint32_t crc32(const Bytes& data, std::size_t from) {
-  static const auto table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t n = 0; n < 256; ++n) {
-      std::uint32_t c = n;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[n] = c;
-    }
-    return t;
-  }();
-  std::uint32_t c = 0xFFFFFFFFu;
-  for (std::size_t i = from; i < data.size(); ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
 void put32(Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
-// A chunk: length, type, data, CRC of type and data.
+// A chunk: length, type, data, CRC-32 of type and data.
 void chunk(Bytes& png, const char* type, const Bytes& data) {
   put32(png, static_cast<std::uint32_t>(data.size()));
   const std::size_t start = png.size();
   png.insert(png.end(), type, type + 4);
   png.insert(png.end(), data.begin(), data.end());
-  put32(png, crc32(png, start));
+  const uLong crc = ::crc32(0L, png.data() + start, static_cast<uInt>(png.size() - start));
+  put32(png, static_cast<std::uint32_t>(crc));
 }
 
-// zlib header, stored deflate blocks of at most 65535 bytes, Adler-32 of the raw bytes.
-Bytes zlib_stored(const Bytes& raw) {
-  Bytes z = {0x78, 0x01};
-  std::size_t at = 0;
-  do {
-    const std::size_t n = std::min<std::size_t>(raw.size() - at, 65535);
-    z.push_back(at + n == raw.size() ? 1 : 0);  // BFINAL on the last block, BTYPE 00 (stored)
-    z.push_back(static_cast<std::uint8_t>(n & 0xFF));
-    z.push_back(static_cast<std::uint8_t>(n >> 8));
-    z.push_back(static_cast<std::uint8_t>(~n & 0xFF));
-    z.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
-    z.insert(z.end(), raw.begin() + static_cast<std::ptrdiff_t>(at), raw.begin() + static_cast<std::ptrdiff_t>(at + n));
-    at += n;
-  } while (at < raw.size());
-  std::uint32_t a = 1, b = 0;
-  for (std::uint8_t byte : raw) {
-    a = (a + byte) % 65521;
-    b = (b + a) % 65521;
-  }
-  put32(z, (b << 16) | a);
+// The zlib stream of IDAT: zlib's own deflate (heed links zlib to read .gz data sets).
+Bytes deflated(const Bytes& raw) {
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  Bytes z(size);
+  const int status = compress2(z.data(), &size, raw.data(), static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION);
+  HEED_CHECK(status == Z_OK, "svg::image_overlay: zlib could not compress a PNG (status ", status, ")");
+  z.resize(size);
   return z;
 }
 
@@ -103,7 +77,7 @@ std::string png_base64(std::size_t height, std::size_t width, std::uint8_t chann
   const std::uint8_t colour_type = channels == 4 ? 6 : 0;  // RGBA or grayscale
   header.insert(header.end(), {8, colour_type, 0, 0, 0});    // 8 bits, deflate, adaptive filters, no interlace
   chunk(png, "IHDR", header);
-  chunk(png, "IDAT", zlib_stored(raw));
+  chunk(png, "IDAT", deflated(raw));
   chunk(png, "IEND", {});
   return base64(png);
 }
@@ -150,7 +124,7 @@ std::string image_overlay(const ImageOverlay& o) {
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<title>" << escape(o.title) << "</title>\n<text x=\"2\" y=\"13\">"
       << escape(o.title) << "</text>\n<image x=\"2\" y=\"" << num(top) << "\" width=\"" << num(w) << "\" height=\""
       << num(h) << "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,"
-      << grayscale_png_base64(o.height, o.width, o.pixels) << "\"/>\n";
+      << (o.image_png.empty() ? grayscale_png_base64(o.height, o.width, o.pixels) : o.image_png) << "\"/>\n";
   if (!o.map.empty() && o.map_height > 0 && o.map_width > 0) {
     // Each map is shaded from its own lowest to its highest weight, printed below it.
     const auto [lo, hi] = std::minmax_element(o.map.begin(), o.map.end());

@@ -16,6 +16,7 @@
 #include "optim/adam.h"
 
 using namespace heed;
+using heed::test::flat;
 using heed::test::random_input;
 using heed::test::require_close;
 using heed::test::with_parameters;
@@ -24,8 +25,6 @@ using Inputs = std::vector<Tensor>;
 namespace {
 
 constexpr DType f64 = DType::Float64;
-
-Tensor flat(const Tensor& t) { return reshape(t, {-1}); }
 
 FusionConfig small_config() {
   FusionConfig c;

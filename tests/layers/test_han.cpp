@@ -12,6 +12,7 @@
 #include "layers/models/han.h"
 
 using namespace heed;
+using heed::test::flat;
 using heed::test::random_input;
 using heed::test::require_close;
 using heed::test::with_parameters;
@@ -20,8 +21,6 @@ using Inputs = std::vector<Tensor>;
 namespace {
 
 constexpr DType f64 = DType::Float64;
-
-Tensor flat(const Tensor& t) { return reshape(t, {-1}); }
 
 bool all_finite(const Tensor& t) {
   for (double v : t.to_vector<double>())

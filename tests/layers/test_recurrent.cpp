@@ -13,6 +13,7 @@
 #include "layers/recurrent/rnn.h"
 
 using namespace heed;
+using heed::test::flat;
 using heed::test::random_input;
 using heed::test::require_close;
 using heed::test::with_parameters;
@@ -21,8 +22,6 @@ using Inputs = std::vector<Tensor>;
 namespace {
 
 constexpr DType f64 = DType::Float64;
-
-Tensor flat(const Tensor& t) { return reshape(t, {-1}); }
 
 Tensor int64s(const std::vector<std::int64_t>& values) {
   return from_vector(values, {static_cast<std::int64_t>(values.size())});
