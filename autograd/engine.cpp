@@ -45,18 +45,21 @@ Edge edge_to(const Tensor& input) {
 }
 
 void attach(Tensor& output, std::shared_ptr<Node> node) {
-  // An op may hand back one of its inputs unchanged (contiguous() of a
-  // contiguous tensor); give the output its own handle so the input's place in
-  // the graph is untouched.
-  if (output.impl().autograd) {
-    output = Tensor(std::make_shared<TensorImpl>(output.impl()));
-    output.impl().autograd.reset();
-  }
+  // The output always gets a handle of its own, sharing its storage, and only
+  // that new handle carries the graph link. A backward rule may have kept the
+  // handle the op returned (softmax, exp and tanh keep their output; logsumexp
+  // keeps its keepdim result): were the link put on that same handle, the Node
+  // would own, through its lambda, the metadata that owns the Node, and a graph
+  // that is never back-propagated would never be freed. This also leaves an
+  // input untouched when an op hands it back unchanged (contiguous() of a
+  // contiguous tensor).
+  auto own_handle = std::make_shared<TensorImpl>(output.impl());
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
   node->output_meta() = meta;
   meta->grad_fn = std::move(node);
-  output.impl().autograd = std::move(meta);
+  own_handle->autograd = std::move(meta);
+  output = Tensor(std::move(own_handle));
 }
 
 namespace {

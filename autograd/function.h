@@ -10,8 +10,12 @@
 // record() attaches a Node to `output` only when gradients are being recorded
 // and some input requires them; otherwise it returns `output` untouched, so
 // ops cost nothing extra under NoGradGuard. Tensors a backward lambda keeps
-// must go through saved(): it keeps the data but not the graph link, which
-// would otherwise form a cycle (output -> node -> output) and leak.
+// go through saved(): it keeps the data but not the graph link, so a Node
+// holds no metadata, no gradient and no upstream Node beyond its edges. The
+// op's own output may be kept too: record() returns a new handle onto it, and
+// only that handle links to the Node, so the Node never owns itself (an
+// output -> node -> output cycle would outlive every graph that is not
+// back-propagated; see attach() in engine.cpp).
 #pragma once
 
 #include <initializer_list>
