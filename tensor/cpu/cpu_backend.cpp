@@ -36,8 +36,13 @@ void* CpuBackend::allocate(std::size_t nbytes) {
   return p;
 }
 void CpuBackend::deallocate(void* ptr, std::size_t) { std::free(ptr); }
-void CpuBackend::copy_to_host(const void* src, void* dst, std::size_t nbytes) { std::memcpy(dst, src, nbytes); }
-void CpuBackend::copy_from_host(const void* src, void* dst, std::size_t nbytes) { std::memcpy(dst, src, nbytes); }
+// An empty tensor has no allocation: memcpy must not be handed its null pointer, even for 0 bytes.
+void CpuBackend::copy_to_host(const void* src, void* dst, std::size_t nbytes) {
+  if (nbytes > 0) std::memcpy(dst, src, nbytes);
+}
+void CpuBackend::copy_from_host(const void* src, void* dst, std::size_t nbytes) {
+  if (nbytes > 0) std::memcpy(dst, src, nbytes);
+}
 
 }  // namespace cpu
 }  // namespace heed

@@ -58,7 +58,8 @@ void require_identical(const NamedTensors& got, const NamedTensors& expected) {
     REQUIRE(a.dtype() == b.dtype());
     REQUIRE(a.shape() == b.shape());
     const auto nbytes = static_cast<std::size_t>(a.numel()) * dtype_size(a.dtype());
-    CHECK(std::memcmp(a.raw_data(), b.raw_data(), nbytes) == 0);
+    // An empty tensor may have no allocation at all, and memcmp must not see a null pointer.
+    if (nbytes > 0) CHECK(std::memcmp(a.raw_data(), b.raw_data(), nbytes) == 0);
   }
 }
 
