@@ -124,7 +124,10 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
       Edge& e = node->inputs()[i];
       if (!e.needs_grad()) continue;
       const Tensor g = i < input_grads.size() ? input_grads[i] : Tensor();
-      if (g.defined()) check_grad(*node, i, g, e.shape);
+      if (g.defined()) {
+        check_grad(*node, i, g, e.shape);
+        if (AnomalyMode::is_enabled()) check_backward_anomaly(*node, i, g);
+      }
       if (e.fn) {
         if (g.defined()) accumulate(pending_grads[e.fn.get()], g);
         if (--dependencies[e.fn.get()] == 0) ready.push_back(e.fn.get());

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 
@@ -54,6 +55,7 @@ void attach(Tensor& output, std::shared_ptr<Node> node);
 
 template <typename Backward>
 Tensor record(const char* name, Tensor output, std::initializer_list<Tensor> inputs, Backward&& backward) {
+  if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs.begin(), inputs.size());
   if (!GradMode::is_enabled()) return output;
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && needs_grad(t));
@@ -68,6 +70,7 @@ Tensor record(const char* name, Tensor output, std::initializer_list<Tensor> inp
 // Same, for ops with a variable number of inputs (concat, stack).
 template <typename Backward>
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs, Backward&& backward) {
+  if (AnomalyMode::is_enabled()) check_forward_anomaly(name, output, inputs.data(), inputs.size());
   if (!GradMode::is_enabled()) return output;
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && needs_grad(t));
