@@ -1,15 +1,53 @@
 #include "data/checkpoint.h"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <bit>
 #include <vector>
+
+#include "tensor/ops.h"
 
 namespace heed::io {
 namespace {
 
 constexpr const char* kFormatKey = "heed.format";
-constexpr const char* kFormat = "checkpoint-1";
+constexpr const char* kFormat = "checkpoint-2";
+constexpr const char* kUncheckedFormat = "checkpoint-1";  // before checksums; still read
+constexpr const char* kChecksumKey = "heed.crc32";
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+// CRC-32 of everything the file says: each tensor's name, dtype, shape and
+// bytes, in name order, then every metadata key and value but the checksum's
+// own. A flipped bit anywhere the safetensors checks cannot see (a value in the
+// data, a letter of a name, a digit of the config) changes it.
+std::string checksum(const NamedTensors& tensors, const Metadata& metadata) {
+  std::vector<const std::pair<std::string, Tensor>*> sorted;
+  for (const auto& entry : tensors) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  uLong crc = crc32(0L, Z_NULL, 0);
+  auto add = [&crc](const void* bytes, std::size_t n) {
+    for (std::size_t done = 0; done < n;) {  // zlib takes a uInt length
+      const std::size_t part = std::min<std::size_t>(n - done, 1u << 30);
+      crc = crc32(crc, static_cast<const Bytef*>(bytes) + done, static_cast<uInt>(part));
+      done += part;
+    }
+  };
+  auto add_text = [&add](const std::string& text) { add(text.c_str(), text.size() + 1); };  // with its NUL
+  for (const auto* entry : sorted) {
+    const Tensor host = ops::contiguous(ops::to(entry->second, kCPU));
+    add_text(entry->first);
+    add_text(std::string(dtype_name(host.dtype())) + shape_str(host.shape()));
+    add(host.raw_data(), static_cast<std::size_t>(host.numel()) * dtype_size(host.dtype()));
+  }
+  for (const auto& [key, value] : metadata) {
+    if (key == kChecksumKey) continue;
+    add_text(key);
+    add_text(value);
+  }
+  return std::to_string(crc);
+}
 
 }  // namespace
 
@@ -32,17 +70,28 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     HEED_CHECK(!starts_with(key, "heed."), "save_checkpoint: '", path, "': extra key '", key,
                "' is reserved (keys starting with 'heed.' belong to the format); rename it");
   metadata[kFormatKey] = kFormat;
+  metadata[kChecksumKey] = checksum(tensors, metadata);
   save_safetensors(path, tensors, metadata);
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
   SafetensorsContents contents = load_safetensors(path);
   const auto format = contents.metadata.find(kFormatKey);
-  HEED_CHECK(format != contents.metadata.end() && format->second == kFormat, "load_checkpoint: '", path,
-             "' is not a heed checkpoint (its metadata has ", kFormatKey, " = '",
-             format == contents.metadata.end() ? "" : format->second, "', expected '", kFormat,
-             "'); a plain safetensors file loads with load_safetensors");
-  contents.metadata.erase(format);
+  const std::string found_format = format == contents.metadata.end() ? "" : format->second;
+  HEED_CHECK(found_format == kFormat || found_format == kUncheckedFormat, "load_checkpoint: '", path,
+             "' is not a heed checkpoint (its metadata has ", kFormatKey, " = '", found_format, "', expected '",
+             kFormat, "'); a plain safetensors file loads with load_safetensors");
+  if (found_format == kFormat) {
+    const auto stored = contents.metadata.find(kChecksumKey);
+    HEED_CHECK(stored != contents.metadata.end(), "load_checkpoint: '", path, "' is damaged: it has no ",
+               kChecksumKey, " checksum; load an earlier checkpoint");
+    const std::string computed = checksum(contents.tensors, contents.metadata);
+    HEED_CHECK(stored->second == computed, "load_checkpoint: '", path, "' is damaged: its contents do not match "
+               "the checksum written with them (", kChecksumKey, " ", stored->second, ", computed ", computed,
+               "); the file was changed or corrupted after it was saved; load an earlier checkpoint");
+    contents.metadata.erase(stored);
+  }
+  contents.metadata.erase(kFormatKey);
 
   Checkpoint checkpoint;
   checkpoint.extra = std::move(contents.metadata);

@@ -11,9 +11,11 @@
 //                                           uint64 bit patterns stored as int64
 //   trainer.generator.has_spare   ()  I64   0 or 1: a cached second normal draw
 //   trainer.generator.spare       ()  F64   that draw (bit-exact)
-// and in the header's __metadata__: "heed.format" = "checkpoint-1" plus the
-// `extra` strings (run name, config JSON, ...); keys starting "heed." are
-// reserved.
+// and in the header's __metadata__: "heed.format" = "checkpoint-2", "heed.crc32"
+// (a CRC-32 of every name, dtype, shape, byte and metadata string, so a flipped
+// bit is refused rather than trained on), plus the `extra` strings (run name,
+// config JSON, ...); keys starting "heed." are reserved. Files of the earlier
+// "checkpoint-1" format, which had no checksum, still load.
 //
 // Since the file is plain safetensors, a model can be read from it elsewhere:
 //   safetensors.torch.load_file(path) -> {"model.encoder...": tensor, ...}
@@ -39,7 +41,8 @@ struct Checkpoint {
 
 // Written crash-safely: the previous file at `path` survives a failed write.
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
-// Refuses files that are not heed checkpoints or miss trainer entries, naming the file.
+// Refuses, naming the file, files that are not heed checkpoints, that fail their checksum
+// (damaged after they were written) or that miss trainer entries.
 Checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace heed::io

@@ -125,6 +125,9 @@ Entry parse_entry(const std::string& name, const Json& info, const std::string& 
 }
 
 Json parse_header(const std::string& header, const std::string& path) {
+  // JSON text holds no NUL byte, and the parser would stop at one and take the rest for padding.
+  if (const std::size_t nul = header.find('\0'); nul != std::string::npos)
+    corrupt(path, "the header holds a NUL byte at offset " + std::to_string(nul) + " (JSON text has none)");
   // Duplicate keys would silently replace each other; the callback sees every key and refuses repeats.
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;

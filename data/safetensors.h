@@ -27,8 +27,9 @@
 //
 // Loading checks everything and refuses a damaged file with a heed::Error that
 // names the file and the fault (too short, header length past the end, invalid
-// JSON, unknown dtype, offsets out of range, overlapping, leaving gaps or not
-// matching shape x dtype size, bytes after the last tensor).
+// JSON or a NUL byte in the header, unknown dtype, offsets out of range,
+// overlapping, leaving gaps or not matching shape x dtype size, bytes after the
+// last tensor).
 #pragma once
 
 #include <map>

@@ -295,7 +295,8 @@ TEST_CASE("checkpoint round trip: model, optimizer, counters, generator and extr
 
   // The same file is plain safetensors, with the documented keys.
   const auto raw = io::load_safetensors(path);
-  CHECK(raw.metadata.at("heed.format") == "checkpoint-1");
+  CHECK(raw.metadata.at("heed.format") == "checkpoint-2");
+  CHECK(!raw.metadata.at("heed.crc32").empty());
   std::vector<std::string> names;
   for (const auto& [name, _] : raw.tensors) names.push_back(name);
   for (const char* key : {"model.layer.weight", "optimizer.adam.step", "trainer.step", "trainer.epoch",
