@@ -13,6 +13,14 @@
 //                          flash_attention (tiles, --tile) beside dense_attention
 //                          (the (B, H, T, T) matrix), ms per step and the peak MB
 //                          of heed's allocations during the step (BENCHMARKS W5).
+//   bench --mode memory    where a training process's resident memory goes: the CNN +
+//                          CBAM of BENCHMARKS W3 (batch --batch, default 128 here)
+//                          trains, runs an evaluation forward of 500 images, trains
+//                          on, then hands the allocator's free heap back to the system
+//                          (malloc_trim). Each phase reports the resident set beside
+//                          heed's live tensor bytes and glibc's bytes in use and free
+//                          in its heap, which tells a leak (live bytes climbing) from
+//                          an allocator keeping freed blocks for reuse.
 //
 // Timings on a shared machine drift, so heed and the peer alternate, one timed
 // sample each per repetition, after a warm-up; the report is the median sample.
@@ -24,10 +32,16 @@
 //   {"bench":"overhead","op":"add","numel":1,"grad":false,"ns_per_call":...}
 //   {"bench":"attention","batch":4,"heads":8,"tokens":1024,"head_dim":64,"tile":64,"threads":2,
 //    "flash_ms":...,"dense_ms":...,"speedup":...,"flash_peak_mb":...,"dense_peak_mb":...,"reps":...}
+//   {"bench":"memory","phase":"after 20 training steps","rss_mb":...,"heed_live_mb":...,
+//    "malloc_in_use_mb":...,"malloc_free_heap_mb":...}
+#include <malloc.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -45,6 +59,9 @@
 #include "autograd/autograd.h"
 #include "autograd/functions.h"
 #include "layers/attention/transformer_attention.h"
+#include "layers/loss.h"
+#include "layers/models/cnn_classifier.h"
+#include "optim/adam.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
 #include "tensor/storage.h"
@@ -189,17 +206,76 @@ void bench_attention(const AttentionShape& s, int reps, int threads) {
   std::cout << line.dump() << std::endl;
 }
 
+// ---- --mode memory -------------------------------------------------------------
+
+double resident_mb() {
+  std::ifstream statm("/proc/self/statm");
+  long total_pages = 0, resident_pages = 0;
+  statm >> total_pages >> resident_pages;
+  return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+void report_memory(const std::string& phase) {
+  const struct mallinfo2 heap = mallinfo2();
+  const double mb = 1024.0 * 1024.0;
+  nlohmann::ordered_json line = {
+      {"bench", "memory"},
+      {"phase", phase},
+      {"rss_mb", rounded(resident_mb(), 1)},
+      {"heed_live_mb", rounded(static_cast<double>(heed::memory_stats().current_bytes) / mb, 1)},
+      {"malloc_in_use_mb", rounded(static_cast<double>(heap.uordblks + heap.hblkhd) / mb, 1)},
+      {"malloc_free_heap_mb", rounded(static_cast<double>(heap.fordblks) / mb, 1)}};
+  std::cout << line.dump() << std::endl;
+}
+
+void bench_memory(int batch) {
+  heed::Generator gen(1);
+  heed::CnnClassifier model({}, gen);  // Conv(1->32)-ReLU-CBAM-MaxPool-Conv(32->64)-ReLU-CBAM-MaxPool-...
+  heed::add_vision_attention(model, "cbam", {}, {.reduction = 8, .spatial_kernel = 7}, gen);
+  heed::optim::Adam adam(model.parameters(), {.lr = 1e-3});
+  const heed::Tensor images = heed::randn({batch, 1, 28, 28}, gen), labels = heed::randint(0, 10, {batch}, gen);
+  const heed::Tensor evaluation_images = heed::randn({500, 1, 28, 28}, gen);
+  auto train = [&](int steps) {
+    for (int step = 0; step < steps; ++step) {
+      adam.zero_grad();
+      heed::cross_entropy(model(images), labels).backward();
+      adam.step();
+    }
+  };
+  auto evaluate = [&] {
+    heed::NoGradGuard no_grad;
+    model.eval();
+    model(evaluation_images);
+    model.train();
+  };
+  report_memory("model built");
+  train(5);
+  report_memory("after 5 training steps");
+  train(20);
+  report_memory("after 25 training steps");
+  evaluate();
+  report_memory("after an evaluation forward of 500 images");
+  train(20);
+  report_memory("after 20 more training steps");
+  evaluate();
+  train(20);
+  report_memory("after a second evaluation and 20 more steps");
+  malloc_trim(0);
+  report_memory("after malloc_trim(0)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     cxxopts::Options options("bench", "Op-level timings of heed beside raw BLIS; one JSON line per measurement.");
     options.add_options()
-        ("mode", "what to time: matmul, overhead, attention or all (all: matmul and overhead)",
+        ("mode", "what to time: matmul, overhead, attention, memory or all (all: matmul and overhead)",
          cxxopts::value<std::string>()->default_value("all"))
         ("sizes", "matrix sizes n for --mode matmul (n x n @ n x n, float32)",
          cxxopts::value<std::vector<int>>()->default_value("256,512,1024"))
-        ("batch", "--mode attention: batch size B", cxxopts::value<int>()->default_value("4"))
+        ("batch", "--mode attention: batch size B; --mode memory: the training batch (default there: 128)",
+         cxxopts::value<int>()->default_value("4"))
         ("heads", "--mode attention: heads H", cxxopts::value<int>()->default_value("8"))
         ("tokens", "--mode attention: sequence length T", cxxopts::value<int>()->default_value("1024"))
         ("head-dim", "--mode attention: head size Dh", cxxopts::value<int>()->default_value("64"))
@@ -223,8 +299,8 @@ int main(int argc, char** argv) {
     const std::vector<int> sizes = args["sizes"].as<std::vector<int>>();
     const int threads = args["threads"].as<int>();
     const int reps = args["reps"].as<int>();
-    HEED_CHECK(mode == "matmul" || mode == "overhead" || mode == "attention" || mode == "all", "bench: --mode ",
-               mode, " is not one of matmul, overhead, attention, all");
+    HEED_CHECK(mode == "matmul" || mode == "overhead" || mode == "attention" || mode == "memory" || mode == "all",
+               "bench: --mode ", mode, " is not one of matmul, overhead, attention, memory, all");
     const AttentionShape attention{args["batch"].as<int>(), args["heads"].as<int>(), args["tokens"].as<int>(),
                                    args["head-dim"].as<int>(), args["tile"].as<int>()};
     HEED_CHECK(attention.batch >= 1 && attention.heads >= 1 && attention.tokens >= 1 && attention.head_dim >= 1 &&
@@ -240,6 +316,7 @@ int main(int argc, char** argv) {
     if (mode == "matmul" || mode == "all") bench_matmul(sizes, reps, threads);
     if (mode == "overhead" || mode == "all") bench_overhead(reps);
     if (mode == "attention") bench_attention(attention, reps, threads);
+    if (mode == "memory") bench_memory(args.count("batch") ? attention.batch : 128);
     return 0;
   } catch (const cxxopts::exceptions::exception& error) {
     std::cerr << "bench: " << error.what() << "; see bench --help\n";
