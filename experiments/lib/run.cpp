@@ -36,6 +36,39 @@ RunDir::RunDir(const std::string& out_dir, const std::string& name, bool overwri
   fs::create_directories(path_);
 }
 
+Json train_options_to_json(const TrainOptions& t) {
+  return {{"steps", t.steps},         {"epochs", t.epochs},       {"batch", t.batch_size},
+          {"accumulate", t.accumulate}, {"optimizer", t.optimizer}, {"lr", t.lr},
+          {"weight_decay", t.weight_decay}, {"momentum", t.momentum}, {"schedule", t.schedule},
+          {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm}, {"eval_every", t.eval_every},
+          {"patience", t.patience},   {"keep_best", t.keep_best}, {"seed", t.seed},
+          {"threads", t.threads},     {"name", t.name},           {"out_dir", t.out_dir}};
+}
+
+TrainOptions train_options_from_json(const Json& j) {
+  TrainOptions t;
+  t.steps = j.at("steps");
+  t.epochs = j.at("epochs");
+  t.batch_size = j.at("batch");
+  t.optimizer = j.at("optimizer");
+  t.lr = j.at("lr");
+  t.weight_decay = j.at("weight_decay");
+  t.momentum = j.at("momentum");
+  t.schedule = j.at("schedule");
+  t.warmup_steps = j.at("warmup");
+  t.clip_norm = j.at("clip_norm");
+  t.eval_every = j.at("eval_every");
+  t.seed = j.at("seed");
+  t.threads = j.at("threads");
+  t.name = j.at("name");
+  t.out_dir = j.at("out_dir");
+  // Added with the Trainer: a config.json written before them reads with their defaults.
+  t.accumulate = j.value("accumulate", t.accumulate);
+  t.patience = j.value("patience", t.patience);
+  t.keep_best = j.value("keep_best", t.keep_best);
+  return t;
+}
+
 void RunDir::write_json(const std::string& name, const Json& json) const {
   const fs::path target = file(name);
   const fs::path temp = file(name + ".tmp");
@@ -47,27 +80,48 @@ void RunDir::write_json(const std::string& name, const Json& json) const {
   fs::rename(temp, target);
 }
 
-MetricsLog::MetricsLog(const fs::path& path, std::vector<std::string> columns, bool resume, std::int64_t resume_step)
-    : path_(path), columns_(std::move(columns)) {
+namespace {
+
+// The lines of a metrics file after its header whose step is at most `last_step`: what a resumed
+// run keeps of the rows its earlier sittings wrote.
+template <typename StepOf>
+std::vector<std::string> rows_up_to(const fs::path& path, bool has_header, std::int64_t last_step, StepOf step_of) {
   std::vector<std::string> kept;
-  if (resume && fs::exists(path_)) {
-    std::ifstream in(path_);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      const std::int64_t step = std::stoll(line.substr(0, line.find(',')));
-      if (step <= resume_step) kept.push_back(line);
-    }
+  std::ifstream in(path);
+  std::string line;
+  if (has_header) std::getline(in, line);
+  while (std::getline(in, line))
+    if (!line.empty() && step_of(line) <= last_step) kept.push_back(line);
+  return kept;
+}
+
+std::ofstream rewritten(const fs::path& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::trunc);
+  HEED_CHECK(out.good(), "run: cannot write ", path.string());
+  for (const auto& line : lines) out << line << "\n";
+  return out;
+}
+
+}  // namespace
+
+MetricsLog::MetricsLog(const RunDir& run, std::vector<std::string> columns, bool resume, std::int64_t resume_step)
+    : csv_path_(run.file("metrics.csv")), jsonl_path_(run.file("metrics.jsonl")), columns_(std::move(columns)) {
+  std::vector<std::string> csv_rows, json_rows;
+  if (resume) {
+    csv_rows = rows_up_to(csv_path_, true, resume_step,
+                          [](const std::string& line) { return std::stoll(line.substr(0, line.find(','))); });
+    json_rows = rows_up_to(jsonl_path_, false, resume_step,
+                           [](const std::string& line) { return Json::parse(line).at("step").get<std::int64_t>(); });
   }
-  std::ofstream out(path_, std::ios::trunc);
-  HEED_CHECK(out.good(), "run: cannot write ", path_.string());
-  for (std::size_t i = 0; i < columns_.size(); ++i) out << (i ? "," : "") << columns_[i];
-  out << "\n";
-  for (const auto& line : kept) out << line << "\n";
+  std::string header;
+  for (std::size_t i = 0; i < columns_.size(); ++i) header += (i ? "," : "") + columns_[i];
+  csv_rows.insert(csv_rows.begin(), header);
+  rewritten(csv_path_, csv_rows);
+  rewritten(jsonl_path_, json_rows);
 }
 
 void MetricsLog::write(const Json& row) {
-  std::ofstream out(path_, std::ios::app);
+  std::ofstream out(csv_path_, std::ios::app);
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     if (i) out << ",";
     if (!row.contains(columns_[i])) continue;
@@ -81,6 +135,7 @@ void MetricsLog::write(const Json& row) {
     }
   }
   out << "\n";
+  std::ofstream(jsonl_path_, std::ios::app) << row.dump() << "\n";
 }
 
 Progress::Progress(std::int64_t total_steps, std::int64_t first_step, bool quiet)
@@ -209,8 +264,7 @@ void check_finite_loss(double loss, std::int64_t step) {
 Json summary_of(const RunFacts& f) {
   const double ms_per_step = f.steps_here > 0 ? 1000.0 * f.train_seconds / static_cast<double>(f.steps_here) : 0.0;
   return {{"driver", f.driver},         {"run", f.run},
-          {"run_dir", f.run_dir},       {"task", f.task},
-          {"model", f.model},           {"seed", f.seed},
+          {"run_dir", f.run_dir},       {"seed", f.seed},
           {"steps", f.steps},           {"parameters", f.parameters},
           {"threads", f.threads},       {"blas_kernels", blas_kernels()},
           {"wall_s", f.wall_seconds},   {"ms_per_step", ms_per_step},
