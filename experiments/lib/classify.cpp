@@ -122,35 +122,20 @@ std::string confusion_text(const SplitScores& e, const std::vector<std::string>&
 }
 
 std::shared_ptr<Module> build_cnn(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
-  CnnConfig model_config;
-  model_config.in_channels = train.images.size(1);
-  model_config.image_size = train.images.size(2);
-  model_config.channels = c.channels;
-  model_config.hidden = c.hidden;
-  model_config.batch_norm = c.batch_norm;
-  model_config.dropout = c.dropout;
-  model_config.num_classes = train.num_classes();
-  auto model = std::make_shared<CnnClassifier>(model_config, gen);
+  const CnnConfig m = {.in_channels = train.images.size(1), .image_size = train.images.size(2),
+                       .channels = c.channels, .num_classes = train.num_classes(), .batch_norm = c.batch_norm,
+                       .dropout = c.dropout, .hidden = c.hidden};
+  auto model = std::make_shared<CnnClassifier>(m, gen);
   attach_cnn_attention(*model, c, gen);
   return model;
 }
 
 std::shared_ptr<Module> build_vit(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
   const VitOptions& v = c.vit;
-  VitConfig m;
-  m.in_channels = train.images.size(1);
-  m.image_size = train.images.size(2);
-  m.num_classes = train.num_classes();
-  m.patch = v.patch;
-  m.model_dim = v.d_model;
-  m.heads = v.heads;
-  m.layers = v.layers;
-  m.ff_dim = v.ff;
-  m.dropout = c.dropout;
-  m.pool = v.pool;
-  m.position = v.position;
-  m.attention = v.attention;
-  m.knobs = v.knobs;
+  VitConfig m = {.in_channels = train.images.size(1), .image_size = train.images.size(2), .patch = v.patch,
+                 .num_classes = train.num_classes(), .model_dim = v.d_model, .heads = v.heads, .layers = v.layers,
+                 .ff_dim = v.ff, .dropout = c.dropout, .pool = v.pool, .position = v.position,
+                 .attention = v.attention, .knobs = v.knobs};
   m.knobs.kv_heads = v.kv_heads;
   return std::make_shared<VisionTransformer>(m, gen);
 }
@@ -161,28 +146,25 @@ std::shared_ptr<Module> build_model(const ClassifyConfig& c, const data::ImageDa
   return build_cnn(c, train, gen);
 }
 
-Json vit_options_to_json(const VitOptions& v) {
-  Json json = {{"patch", v.patch}, {"d_model", v.d_model}, {"heads", v.heads}, {"kv_heads", v.kv_heads},
-               {"layers", v.layers}, {"ff", v.ff}, {"pool", v.pool}, {"position", v.position},
-               {"attention", v.attention}};
-  json.update(attention_knobs_to_json(v.knobs));
-  return json;
-}
+constexpr auto vit_fields = [](auto& v, auto&& visit) {
+  visit("patch", v.patch); visit("d_model", v.d_model); visit("heads", v.heads); visit("kv_heads", v.kv_heads);
+  visit("layers", v.layers); visit("ff", v.ff); visit("pool", v.pool); visit("position", v.position);
+  visit("attention", v.attention);
+  attention_knob_fields(v.knobs, visit);
+};
 
-VitOptions vit_options_from_json(const Json& j) {
-  VitOptions v;
-  v.patch = j.at("patch");
-  v.d_model = j.at("d_model");
-  v.heads = j.at("heads");
-  v.kv_heads = j.at("kv_heads");
-  v.layers = j.at("layers");
-  v.ff = j.at("ff");
-  v.pool = j.at("pool");
-  v.position = j.at("position");
-  v.attention = j.at("attention");
-  attention_knobs_from_json(j, v.knobs);
-  return v;
-}
+// config.json's keys and the fields they hold, both ways. Keys added with later models and tasks
+// (vit, attention, captioned, ...) are absent from older files, which read with their defaults.
+constexpr auto classify_fields = [](auto& c, auto&& visit) {
+  visit("task", c.task); visit("data_dir", c.data_dir); visit("valid_size", c.valid_size);
+  visit("train_limit", c.train_limit); visit("augment_shift", c.augment_shift); visit("model", c.model);
+  visit("channels", c.channels); visit("hidden", c.hidden); visit("batch_norm", c.batch_norm);
+  visit("dropout", c.dropout); visit("label_smoothing", c.label_smoothing); visit("warmup_fraction", c.warmup_fraction);
+  visit("vit", c.vit); visit("attention", c.attention); visit("attention_blocks", c.attention_blocks);
+  visit("reduction", c.reduction); visit("spatial_kernel", c.spatial_kernel); visit("captioned", c.captioned);
+  visit("cluttered", c.cluttered);
+  train_option_fields(c.train, visit);
+};
 
 }  // namespace
 
@@ -198,44 +180,13 @@ ClassifyConfig vit_training_defaults() {
   return c;
 }
 
-Json classify_config_to_json(const ClassifyConfig& c) {
-  Json json = {{"driver", "classify"}, {"task", c.task}, {"data_dir", c.data_dir}, {"valid_size", c.valid_size},
-               {"train_limit", c.train_limit}, {"augment_shift", c.augment_shift}, {"model", c.model},
-               {"channels", c.channels}, {"hidden", c.hidden}, {"batch_norm", c.batch_norm}, {"dropout", c.dropout},
-               {"label_smoothing", c.label_smoothing}, {"warmup_fraction", c.warmup_fraction},
-               {"vit", vit_options_to_json(c.vit)}, {"attention", c.attention},
-               {"attention_blocks", c.attention_blocks}, {"reduction", c.reduction},
-               {"spatial_kernel", c.spatial_kernel}, {"captioned", c.captioned}, {"cluttered", c.cluttered}};
-  json.update(train_options_to_json(c.train));
-  return json;
-}
+void to_json(Json& json, const VitOptions& vit) { json = fields_to_json(vit, vit_fields); }
+void from_json(const Json& json, VitOptions& vit) { vit = fields_from_json<VitOptions>(json, vit_fields); }
 
-ClassifyConfig classify_config_from_json(const Json& j) {
-  ClassifyConfig c;
-  c.train = train_options_from_json(j);
-  c.task = j.at("task");
-  c.data_dir = j.at("data_dir");
-  c.valid_size = j.at("valid_size");
-  c.train_limit = j.at("train_limit");
-  c.augment_shift = j.at("augment_shift");
-  c.model = j.at("model");
-  c.channels = j.at("channels").get<std::vector<std::int64_t>>();
-  c.hidden = j.at("hidden");
-  c.batch_norm = j.at("batch_norm");
-  c.dropout = j.at("dropout");
-  c.label_smoothing = j.at("label_smoothing");
-  // Absent from configs written before the ViT: they read with the defaults.
-  c.warmup_fraction = j.value("warmup_fraction", c.warmup_fraction);
-  if (j.contains("vit")) c.vit = vit_options_from_json(j.at("vit"));
-  // Runs saved before the CNN had vision attention have none.
-  c.attention = j.value("attention", c.attention);
-  c.attention_blocks = j.value("attention_blocks", c.attention_blocks);
-  c.reduction = j.value("reduction", c.reduction);
-  c.spatial_kernel = j.value("spatial_kernel", c.spatial_kernel);
-  // Configs written before these tasks existed have neither.
-  if (j.contains("captioned")) c.captioned = j.at("captioned").get<CaptionedOptions>();
-  if (j.contains("cluttered")) c.cluttered = j.at("cluttered").get<ClutteredOptions>();
-  return c;
+Json classify_config_to_json(const ClassifyConfig& c) { return fields_to_json(c, classify_fields, "classify"); }
+
+ClassifyConfig classify_config_from_json(const Json& json) {
+  return fields_from_json<ClassifyConfig>(json, classify_fields);
 }
 
 std::string default_run_name(const ClassifyConfig& c) {

@@ -47,6 +47,8 @@ struct VitOptions {
   std::string attention = "mha";
   TransformerAttentionConfig knobs;    // window, block, ... (the sizes come from above)
 };
+void to_json(Json& json, const VitOptions& vit);  // config.json's "vit", its knobs included
+void from_json(const Json& json, VitOptions& vit);
 
 // --task captioned: the captions and the multimodal classifier (layers/models/multimodal_classifier.h).
 struct CaptionedOptions {

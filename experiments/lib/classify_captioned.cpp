@@ -57,20 +57,11 @@ void check_captioned_flags(const ClassifyConfig& c) {
 }
 
 MultimodalConfig model_config(const ClassifyConfig& c, const data::CaptionedDataset& train) {
-  MultimodalConfig m;
-  m.in_channels = train.images.images.size(1);
-  m.image_size = train.images.images.size(2);
-  m.channels = c.channels;
-  m.batch_norm = c.batch_norm;
-  m.image_hidden = c.hidden;
-  m.vocab_size = train.vocab.size();
-  m.embed_dim = c.captioned.embed_dim;
-  m.fusion = c.captioned.fusion;
-  m.fused_dim = c.captioned.fused_dim;
-  m.heads = c.captioned.heads;
-  m.attention = c.captioned.attention;
-  m.num_classes = train.images.num_classes();
-  return m;
+  return {.in_channels = train.images.images.size(1), .image_size = train.images.images.size(2),
+          .channels = c.channels, .batch_norm = c.batch_norm, .image_hidden = c.hidden,
+          .vocab_size = train.vocab.size(), .embed_dim = c.captioned.embed_dim, .fusion = c.captioned.fusion,
+          .fused_dim = c.captioned.fused_dim, .heads = c.captioned.heads, .attention = c.captioned.attention,
+          .num_classes = train.images.num_classes()};
 }
 
 // Sums over examples, split by whether the caption names the true class.
@@ -141,10 +132,6 @@ std::string scores_line(const CaptionedEvaluation& e) {
          << " on wrong ones";
   return line.str();
 }
-
-}  // namespace
-
-namespace {
 
 // (image, caption) batches through the multimodal classifier; every score also split by whether
 // the caption told the truth.

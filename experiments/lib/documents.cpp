@@ -16,40 +16,32 @@
 namespace heed::experiments {
 namespace {
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
-  return text;
-}
+// config.json's keys and the fields they hold, both ways.
+constexpr auto documents_fields = [](auto& c, auto&& visit) {
+  visit("task", c.task); visit("classes", c.classes); visit("min_sentences", c.min_sentences);
+  visit("max_sentences", c.max_sentences); visit("min_words", c.min_words); visit("max_words", c.max_words);
+  visit("key_sentences", c.key_sentences); visit("train_size", c.train_size); visit("valid_size", c.valid_size);
+  visit("test_size", c.test_size); visit("model", c.model); visit("pooling", c.pooling); visit("embed", c.embed_dim);
+  visit("word_hidden", c.word_hidden); visit("sentence_hidden", c.sentence_hidden); visit("attn_dim", c.attn_dim);
+  visit("samples", c.samples);
+  train_option_fields(c.train, visit);
+};
 
 // Refuses an unknown task, model or pooling before any data is generated.
 void check_names(const DocumentsConfig& c) {
-  const auto& tasks = document_task_names();
-  HEED_CHECK(std::find(tasks.begin(), tasks.end(), c.task) != tasks.end(), "documents: unknown task '", c.task,
-             "'; valid tasks: ", joined(tasks));
-  const auto& models = document_model_names();
-  HEED_CHECK(std::find(models.begin(), models.end(), c.model) != models.end(), "documents: unknown model '", c.model,
-             "'; valid models: ", joined(models));
-  const auto& poolings = han_pooling_names();
-  HEED_CHECK(std::find(poolings.begin(), poolings.end(), c.pooling) != poolings.end(), "documents: unknown pooling '",
-             c.pooling, "'; valid poolings: ", joined(poolings));
+  check_choice("documents", "task", c.task, document_task_names());
+  check_choice("documents", "model", c.model, document_model_names());
+  check_choice("documents", "pooling", c.pooling, han_pooling_names());
 }
 
 data::DocumentTask build_task(const DocumentsConfig& c) {
-  data::DocumentTaskOptions o;
-  o.num_classes = c.classes;
-  o.min_sentences = c.min_sentences;
-  o.max_sentences = c.max_sentences;
-  o.min_words = c.min_words;
-  o.max_words = c.max_words;
-  o.max_key_sentences = c.key_sentences;
-  o.train_size = c.train_size;
-  o.valid_size = c.valid_size;
-  o.test_size = c.test_size;
-  o.seed = c.train.seed;
   HEED_CHECK(c.train_size > 0 && c.valid_size > 0 && c.test_size > 0, "documents: split sizes ", c.train_size, ", ",
              c.valid_size, ", ", c.test_size, " must all be positive");
-  return data::make_document_task(o);
+  return data::make_document_task({.num_classes = c.classes, .min_sentences = c.min_sentences,
+                                   .max_sentences = c.max_sentences, .min_words = c.min_words,
+                                   .max_words = c.max_words, .max_key_sentences = c.key_sentences,
+                                   .train_size = c.train_size, .valid_size = c.valid_size,
+                                   .test_size = c.test_size, .seed = c.train.seed});
 }
 
 data::Vocab build_vocab(const data::DocumentTask& task, const data::Tokenizer& tokenizer) {
@@ -97,38 +89,10 @@ const std::vector<std::string>& document_model_names() {
   return names;
 }
 
-Json documents_config_to_json(const DocumentsConfig& c) {
-  Json json = {{"driver", "documents"}, {"task", c.task}, {"classes", c.classes}, {"min_sentences", c.min_sentences},
-               {"max_sentences", c.max_sentences}, {"min_words", c.min_words}, {"max_words", c.max_words},
-               {"key_sentences", c.key_sentences}, {"train_size", c.train_size}, {"valid_size", c.valid_size},
-               {"test_size", c.test_size}, {"model", c.model}, {"pooling", c.pooling}, {"embed", c.embed_dim},
-               {"word_hidden", c.word_hidden}, {"sentence_hidden", c.sentence_hidden}, {"attn_dim", c.attn_dim},
-               {"samples", c.samples}};
-  json.update(train_options_to_json(c.train));
-  return json;
-}
+Json documents_config_to_json(const DocumentsConfig& c) { return fields_to_json(c, documents_fields, "documents"); }
 
-DocumentsConfig documents_config_from_json(const Json& j) {
-  DocumentsConfig c;
-  c.train = train_options_from_json(j);
-  c.task = j.at("task");
-  c.classes = j.at("classes");
-  c.min_sentences = j.at("min_sentences");
-  c.max_sentences = j.at("max_sentences");
-  c.min_words = j.at("min_words");
-  c.max_words = j.at("max_words");
-  c.key_sentences = j.at("key_sentences");
-  c.train_size = j.at("train_size");
-  c.valid_size = j.at("valid_size");
-  c.test_size = j.at("test_size");
-  c.model = j.at("model");
-  c.pooling = j.at("pooling");
-  c.embed_dim = j.at("embed");
-  c.word_hidden = j.at("word_hidden");
-  c.sentence_hidden = j.at("sentence_hidden");
-  c.attn_dim = j.at("attn_dim");
-  c.samples = j.at("samples");
-  return c;
+DocumentsConfig documents_config_from_json(const Json& json) {
+  return fields_from_json<DocumentsConfig>(json, documents_fields);
 }
 
 std::string default_run_name(const DocumentsConfig& c) {
@@ -194,15 +158,11 @@ Json run_documents(const DocumentsConfig& config) {
   const data::DocumentTask task = build_task(config);  // bad options are refused before the run folder exists
   const data::Vocab vocab = build_vocab(task, data::WordTokenizer());
   Generator gen(opt.seed);
-  HanConfig model_config;
-  model_config.vocab_size = vocab.size();
-  model_config.num_classes = config.classes;
-  model_config.embed_dim = config.embed_dim;
-  model_config.word_hidden = config.word_hidden;
-  model_config.sentence_hidden = config.sentence_hidden;
-  model_config.attn_dim = config.attn_dim;
-  model_config.pooling = config.pooling;
-  HierarchicalAttentionNetwork model(model_config, gen);
+  HierarchicalAttentionNetwork model({.vocab_size = vocab.size(), .num_classes = config.classes,
+                                      .embed_dim = config.embed_dim, .word_hidden = config.word_hidden,
+                                      .sentence_hidden = config.sentence_hidden, .attn_dim = config.attn_dim,
+                                      .pooling = config.pooling},
+                                     gen);
   DocumentTraining training(config, task, vocab, model);
 
   TrainerSetup setup;

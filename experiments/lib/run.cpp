@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -36,37 +37,19 @@ RunDir::RunDir(const std::string& out_dir, const std::string& name, bool overwri
   fs::create_directories(path_);
 }
 
-Json train_options_to_json(const TrainOptions& t) {
-  return {{"steps", t.steps},         {"epochs", t.epochs},       {"batch", t.batch_size},
-          {"accumulate", t.accumulate}, {"optimizer", t.optimizer}, {"lr", t.lr},
-          {"weight_decay", t.weight_decay}, {"momentum", t.momentum}, {"schedule", t.schedule},
-          {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm}, {"eval_every", t.eval_every},
-          {"patience", t.patience},   {"keep_best", t.keep_best}, {"seed", t.seed},
-          {"threads", t.threads},     {"name", t.name},           {"out_dir", t.out_dir}};
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
 }
 
-TrainOptions train_options_from_json(const Json& j) {
-  TrainOptions t;
-  t.steps = j.at("steps");
-  t.epochs = j.at("epochs");
-  t.batch_size = j.at("batch");
-  t.optimizer = j.at("optimizer");
-  t.lr = j.at("lr");
-  t.weight_decay = j.at("weight_decay");
-  t.momentum = j.at("momentum");
-  t.schedule = j.at("schedule");
-  t.warmup_steps = j.at("warmup");
-  t.clip_norm = j.at("clip_norm");
-  t.eval_every = j.at("eval_every");
-  t.seed = j.at("seed");
-  t.threads = j.at("threads");
-  t.name = j.at("name");
-  t.out_dir = j.at("out_dir");
-  // Added with the Trainer: a config.json written before them reads with their defaults.
-  t.accumulate = j.value("accumulate", t.accumulate);
-  t.patience = j.value("patience", t.patience);
-  t.keep_best = j.value("keep_best", t.keep_best);
-  return t;
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void check_choice(const std::string& driver, const std::string& kind, const std::string& name,
+                  const std::vector<std::string>& names) {
+  HEED_CHECK(contains(names, name), driver, ": unknown ", kind, " '", name, "'; valid ", kind, "s: ", joined(names));
 }
 
 void RunDir::write_json(const std::string& name, const Json& json) const {
@@ -181,35 +164,27 @@ const std::vector<std::string>& optimizer_names() {
   return names;
 }
 
+namespace {
+
+// The optimizer with the rate and weight decay of the options (its own settings already in `settings`).
+template <typename Rule, typename Settings>
+std::unique_ptr<optim::Optimizer> optimizer_of(const std::vector<Tensor>& params, const TrainOptions& o,
+                                               Settings settings) {
+  settings.lr = o.lr;
+  settings.weight_decay = o.weight_decay;
+  return std::make_unique<Rule>(params, settings);
+}
+
+}  // namespace
+
 std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<Tensor>& params, const TrainOptions& o) {
-  if (o.optimizer == "adam") {
-    optim::AdamOptions a;
-    a.lr = o.lr;
-    a.weight_decay = o.weight_decay;
-    return std::make_unique<optim::Adam>(params, a);
-  }
-  if (o.optimizer == "adamw") {
-    optim::AdamWOptions a;
-    a.lr = o.lr;
-    a.weight_decay = o.weight_decay;
-    return std::make_unique<optim::AdamW>(params, a);
-  }
-  if (o.optimizer == "sgd") {
-    optim::SGDOptions s;
-    s.lr = o.lr;
-    s.momentum = o.momentum;
-    s.nesterov = o.momentum > 0;
-    s.weight_decay = o.weight_decay;
-    return std::make_unique<optim::SGD>(params, s);
-  }
-  if (o.optimizer == "rmsprop") {
-    optim::RMSpropOptions r;
-    r.lr = o.lr;
-    r.momentum = o.momentum;
-    r.weight_decay = o.weight_decay;
-    return std::make_unique<optim::RMSprop>(params, r);
-  }
-  detail::fail("unknown optimizer '", o.optimizer, "'; valid optimizers: adam, adamw, rmsprop, sgd");
+  if (o.optimizer == "adam") return optimizer_of<optim::Adam>(params, o, optim::AdamOptions{});
+  if (o.optimizer == "adamw") return optimizer_of<optim::AdamW>(params, o, optim::AdamWOptions{});
+  if (o.optimizer == "sgd")
+    return optimizer_of<optim::SGD>(params, o, optim::SGDOptions{.momentum = o.momentum, .nesterov = o.momentum > 0});
+  if (o.optimizer == "rmsprop")
+    return optimizer_of<optim::RMSprop>(params, o, optim::RMSpropOptions{.momentum = o.momentum});
+  detail::fail("unknown optimizer '", o.optimizer, "'; valid optimizers: ", joined(optimizer_names()));
 }
 
 std::unique_ptr<optim::Schedule> make_schedule(const TrainOptions& o, std::int64_t total_steps, double d_model) {

@@ -54,10 +54,43 @@ struct TrainOptions {
   std::int64_t stop_after = 0;  // stop (as if killed) after this many steps in this process; for tests
 };
 
-// The options as config.json holds them, and back (keys a config written before them lacks
-// read as their defaults).
-Json train_options_to_json(const TrainOptions& options);
-TrainOptions train_options_from_json(const Json& json);
+// config.json from one list of fields, read both ways: `fields(config, visit)` calls
+// visit("key", config.field) for each field, and
+//   Json json = fields_to_json(config, fields, "translate");   // with "driver": "translate"
+//   auto config = fields_from_json<TranslateConfig>(json, fields);
+// A key the json lacks (a config written before the field existed) reads as the field's default.
+template <typename Config, typename Fields>
+Json fields_to_json(const Config& config, Fields fields, const char* driver = nullptr) {
+  Json json = Json::object();
+  fields(config, [&json](const char* key, const auto& field) { json[key] = field; });
+  if (driver) json["driver"] = driver;
+  return json;
+}
+template <typename Config, typename Fields>
+Config fields_from_json(const Json& json, Fields fields) {
+  Config config;
+  fields(config, [&json](const char* key, auto& field) { field = json.value(key, field); });
+  return config;
+}
+
+// The options config.json holds (not --resume, --overwrite, --quiet, --verbose, --stop-after:
+// those belong to one sitting).
+template <typename Options, typename Visit>
+void train_option_fields(Options& t, Visit&& visit) {
+  visit("steps", t.steps); visit("epochs", t.epochs); visit("batch", t.batch_size); visit("accumulate", t.accumulate);
+  visit("optimizer", t.optimizer); visit("lr", t.lr); visit("weight_decay", t.weight_decay);
+  visit("momentum", t.momentum); visit("schedule", t.schedule); visit("warmup", t.warmup_steps);
+  visit("clip_norm", t.clip_norm); visit("eval_every", t.eval_every); visit("patience", t.patience);
+  visit("keep_best", t.keep_best); visit("seed", t.seed); visit("threads", t.threads); visit("name", t.name);
+  visit("out_dir", t.out_dir);
+}
+
+// "a, b, c": the valid names in an error message.
+std::string joined(const std::vector<std::string>& names);
+bool contains(const std::vector<std::string>& names, const std::string& name);
+// Throws "<driver>: unknown <kind> '<name>'; valid <kind>s: a, b, c" unless `names` holds `name`.
+void check_choice(const std::string& driver, const std::string& kind, const std::string& name,
+                  const std::vector<std::string>& names);
 
 // The run folder: created fresh, or reopened for --resume.
 class RunDir {

@@ -31,12 +31,7 @@ struct Corpus {
 };
 
 Corpus build_corpus(const TranslateConfig& c) {
-  const auto names = data::task_names();
-  if (std::find(names.begin(), names.end(), c.task) == names.end()) {
-    std::ostringstream valid;
-    for (const auto& n : names) valid << (valid.tellp() > 0 ? ", " : "") << n;
-    detail::fail("translate: unknown task '", c.task, "'; valid tasks: ", valid.str());
-  }
+  check_choice("translate", "task", c.task, data::task_names());
   data::TaskOptions options = data::task_defaults(c.task);
   if (c.train_size > 0) options.train_size = c.train_size;
   if (c.valid_size > 0) options.valid_size = c.valid_size;
@@ -70,24 +65,11 @@ Corpus build_corpus(const TranslateConfig& c) {
 
 TransformerConfig transformer_config(const TranslateConfig& c, std::int64_t src_vocab, std::int64_t tgt_vocab,
                                      std::int64_t max_len) {
-  TransformerConfig m;
-  m.src_vocab = src_vocab;
-  m.tgt_vocab = tgt_vocab;
-  m.model_dim = c.d_model;
-  m.heads = c.heads;
-  m.kv_heads = c.kv_heads;
-  m.ff_dim = c.ff;
-  m.encoder_layers = c.layers;
-  m.decoder_layers = c.decoder_layers;
-  m.dropout = c.dropout;
-  m.norm_first = !c.post_norm;
-  m.encoder_attention = c.self_attention;
-  m.decoder_attention = c.decoder_attention;
-  m.cross_attention = c.cross_attention;
-  m.attention = c.knobs;
-  m.position = c.position;
-  m.max_len = max_len;
-  return m;
+  return {.src_vocab = src_vocab, .tgt_vocab = tgt_vocab, .model_dim = c.d_model, .heads = c.heads,
+          .kv_heads = c.kv_heads, .ff_dim = c.ff, .encoder_layers = c.layers, .decoder_layers = c.decoder_layers,
+          .dropout = c.dropout, .norm_first = !c.post_norm, .encoder_attention = c.self_attention,
+          .decoder_attention = c.decoder_attention, .cross_attention = c.cross_attention, .attention = c.knobs,
+          .position = c.position, .max_len = max_len};
 }
 
 // Refuses an unknown model, attention or encoding name, and a variant in a
@@ -98,8 +80,7 @@ void check_model_names(const TranslateConfig& c) {
   HEED_CHECK(c.eval == "greedy" || c.eval == "teacher", "translate: unknown --eval '", c.eval,
              "'; valid: greedy (decode), teacher (teacher-forced argmax)");
   if (c.model == "rnn") {
-    const auto attentions = sequence_attention_names();
-    if (std::find(attentions.begin(), attentions.end(), c.attention) == attentions.end())
+    if (!contains(sequence_attention_names(), c.attention))
       make_sequence_attention(c.attention, {});  // throws, listing the valid names
     return;
   }
@@ -117,19 +98,11 @@ std::shared_ptr<TranslationModel> build_model(const TranslateConfig& c, const Co
     return std::make_shared<Transformer>(
         transformer_config(c, corpus.source_vocab.size(), corpus.target_vocab.size(), max_len), gen);
   }
-  Seq2SeqConfig m;
-  m.src_vocab = corpus.source_vocab.size();
-  m.tgt_vocab = corpus.target_vocab.size();
-  m.embed_dim = c.embed_dim;
-  m.hidden = c.hidden;
-  m.cell = c.cell;
-  m.bidirectional = c.bidirectional;
-  m.attention_window = c.local_window;
-  m.hard_estimator = c.hard_estimator;
-  m.gumbel_temperature = c.gumbel_temperature;
-  m.encoder_layers = c.layers;
-  m.attention = c.attention;
-  m.dropout = c.dropout;
+  const Seq2SeqConfig m = {.src_vocab = corpus.source_vocab.size(), .tgt_vocab = corpus.target_vocab.size(),
+                           .embed_dim = c.embed_dim, .hidden = c.hidden, .cell = c.cell,
+                           .bidirectional = c.bidirectional, .encoder_layers = c.layers, .attention = c.attention,
+                           .dropout = c.dropout, .attention_window = c.local_window,
+                           .hard_estimator = c.hard_estimator, .gumbel_temperature = c.gumbel_temperature};
   return std::make_shared<Seq2Seq>(m, gen);
 }
 
@@ -305,78 +278,32 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
   return samples;
 }
 
-Json config_json(const TranslateConfig& c) {
-  Json json = {{"driver", "translate"}, {"task", c.task}, {"tsv", c.tsv_path}, {"tokenizer", c.tokenizer},
-          {"train_size", c.train_size}, {"valid_size", c.valid_size}, {"test_size", c.test_size},
-          {"min_len", c.min_len}, {"max_len", c.max_len}, {"model", c.model}, {"cell", c.cell},
-          {"embed", c.embed_dim}, {"hidden", c.hidden}, {"layers", c.layers}, {"bidirectional", c.bidirectional},
-          {"local_window", c.local_window}, {"hard_estimator", c.hard_estimator},
-          {"gumbel_temperature", c.gumbel_temperature},
-          {"attention", c.attention}, {"dropout", c.dropout}, {"label_smoothing", c.label_smoothing},
-          {"d_model", c.d_model}, {"heads", c.heads}, {"kv_heads", c.kv_heads}, {"ff", c.ff},
-          {"decoder_layers", c.decoder_layers}, {"self_attention", c.self_attention},
-          {"decoder_attention", c.decoder_attention}, {"cross_attention", c.cross_attention},
-          {"position", c.position}, {"post_norm", c.post_norm}, {"eval", c.eval},
-          {"beam", c.beam}, {"samples", c.samples}};
-  json.update(train_options_to_json(c.train));
-  json.update(attention_knobs_to_json(c.knobs));
-  return json;
-}
+// config.json's keys and the fields they hold, both ways. Keys that came with the Transformer
+// (d_model, ...) and later ones are absent from older files, which read with their defaults.
+constexpr auto translate_fields = [](auto& c, auto&& visit) {
+  visit("task", c.task); visit("tsv", c.tsv_path); visit("tokenizer", c.tokenizer);
+  visit("train_size", c.train_size); visit("valid_size", c.valid_size); visit("test_size", c.test_size);
+  visit("min_len", c.min_len); visit("max_len", c.max_len); visit("model", c.model); visit("cell", c.cell);
+  visit("embed", c.embed_dim); visit("hidden", c.hidden); visit("layers", c.layers);
+  visit("bidirectional", c.bidirectional); visit("local_window", c.local_window);
+  visit("hard_estimator", c.hard_estimator); visit("gumbel_temperature", c.gumbel_temperature);
+  visit("attention", c.attention); visit("dropout", c.dropout); visit("label_smoothing", c.label_smoothing);
+  visit("d_model", c.d_model); visit("heads", c.heads); visit("kv_heads", c.kv_heads); visit("ff", c.ff);
+  visit("decoder_layers", c.decoder_layers); visit("self_attention", c.self_attention);
+  visit("decoder_attention", c.decoder_attention); visit("cross_attention", c.cross_attention);
+  visit("position", c.position); visit("post_norm", c.post_norm); visit("eval", c.eval); visit("beam", c.beam);
+  visit("samples", c.samples);
+  train_option_fields(c.train, visit);
+  attention_knob_fields(c.knobs, visit);
+};
 
 }  // namespace
 
-Json translate_config_to_json(const TranslateConfig& config) { return config_json(config); }
+Json translate_config_to_json(const TranslateConfig& c) { return fields_to_json(c, translate_fields, "translate"); }
 
-TranslateConfig translate_config_from_json(const Json& j) {
-  TranslateConfig c;
-  c.train = train_options_from_json(j);
-  c.task = j.at("task");
-  c.tsv_path = j.at("tsv");
-  c.tokenizer = j.at("tokenizer");
-  c.train_size = j.at("train_size");
-  c.valid_size = j.at("valid_size");
-  c.test_size = j.at("test_size");
-  c.min_len = j.at("min_len");
-  c.max_len = j.at("max_len");
-  c.model = j.at("model");
-  c.cell = j.at("cell");
-  c.embed_dim = j.at("embed");
-  c.hidden = j.at("hidden");
-  c.layers = j.at("layers");
-  c.bidirectional = j.at("bidirectional");
-  c.local_window = j.value("local_window", c.local_window);
-  c.hard_estimator = j.value("hard_estimator", c.hard_estimator);
-  c.gumbel_temperature = j.value("gumbel_temperature", c.gumbel_temperature);
-  c.attention = j.at("attention");
-  c.dropout = j.at("dropout");
-  c.label_smoothing = j.at("label_smoothing");
-  // Keys added with the Transformer: a config.json written before them reads with their defaults.
-  c.d_model = j.value("d_model", c.d_model);
-  c.heads = j.value("heads", c.heads);
-  c.kv_heads = j.value("kv_heads", c.kv_heads);
-  c.ff = j.value("ff", c.ff);
-  c.decoder_layers = j.value("decoder_layers", c.decoder_layers);
-  c.self_attention = j.value("self_attention", c.self_attention);
-  c.decoder_attention = j.value("decoder_attention", c.decoder_attention);
-  c.cross_attention = j.value("cross_attention", c.cross_attention);
-  c.position = j.value("position", c.position);
-  c.post_norm = j.value("post_norm", c.post_norm);
-  attention_knobs_from_json(j, c.knobs);
-  c.eval = j.value("eval", c.eval);
-  c.beam = j.at("beam");
-  c.samples = j.at("samples");
-  return c;
+TranslateConfig translate_config_from_json(const Json& json) {
+  return fields_from_json<TranslateConfig>(json, translate_fields);
 }
-
-namespace {
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-bool transformer_attention_names_contain(const std::string& name) {
-  return contains(transformer_attention_names(), name);
-}
-bool positional_encoding_names_contain(const std::string& name) { return contains(positional_encoding_names(), name); }
-}  // namespace
 
 TranslateConfig with_model_defaults(TranslateConfig c) {
   const bool transformer = c.model == "transformer";
@@ -389,7 +316,7 @@ TranslateConfig with_model_defaults(TranslateConfig c) {
   // causal layer) falls back to mha unless that role was named explicitly.
   std::shared_ptr<TransformerAttention> probe;
   PositionKind position = PositionKind::None;
-  if (transformer_attention_names_contain(c.attention) && positional_encoding_names_contain(c.position)) {
+  if (contains(transformer_attention_names(), c.attention) && contains(positional_encoding_names(), c.position)) {
     Generator gen(0);
     TransformerAttentionConfig small = c.knobs;
     small.model_dim = 16;
@@ -500,7 +427,7 @@ Json run_translate(const TranslateConfig& requested) {
   TrainerSetup setup;
   setup.driver = "translate";
   setup.run_name = opt.name.empty() ? default_run_name(config) : opt.name;
-  setup.config = config_json(config);
+  setup.config = translate_config_to_json(config);
   setup.summary = {{"task", config.task}, {"model", config.model}, {"attention", config.attention}, {"eval", config.eval}};
   if (config.model == "transformer")
     setup.summary.update({{"self_attention", config.self_attention}, {"decoder_attention", config.decoder_attention},
