@@ -196,16 +196,13 @@ std::string default_run_name(const ClassifyConfig& c) {
 }
 
 TrainerSetup classify_setup(const ClassifyConfig& config, const std::string& default_name) {
-  TrainerSetup setup;
-  setup.driver = "classify";
-  setup.run_name = config.train.name.empty() ? default_name : config.train.name;
-  setup.config = classify_config_to_json(config);
-  setup.best_metric = "valid_accuracy";
-  setup.warmup_fraction = config.warmup_fraction;
-  return setup;
+  return {.driver = "classify", .run_name = default_name, .config = classify_config_to_json(config),
+          .best_metric = "valid_accuracy", .warmup_fraction = config.warmup_fraction};
 }
 
 namespace {
+
+std::string attention_name(const ClassifyConfig& c) { return c.model == "vit" ? c.vit.attention : c.attention; }
 
 // Images through a CNN or a ViT: cross-entropy over the classes, accuracy and the confusion matrix.
 class ImageTraining final : public TrainingTask {
@@ -235,8 +232,6 @@ class ImageTraining final : public TrainingTask {
     return {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"confusion", test.confusion}};
   }
 
-  static std::string attention_name(const ClassifyConfig& c) { return c.model == "vit" ? c.vit.attention : c.attention; }
-
  private:
   const ClassifyConfig& config_;
   const Images& images_;
@@ -261,12 +256,12 @@ Json run_classify(const ClassifyConfig& config) {
   ImageTraining task(config, images, *model);
 
   TrainerSetup setup = classify_setup(config, default_run_name(config));
-  setup.summary = {{"task", config.task}, {"model", config.model}, {"attention", ImageTraining::attention_name(config)}};
+  setup.summary = {{"task", config.task}, {"model", config.model}, {"attention", attention_name(config)}};
   if (config.model == "vit") setup.summary["position"] = config.vit.position;
   setup.data_text = std::to_string(images.train.size()) + " train / " + std::to_string(images.validation.size()) +
                     " validation / " + std::to_string(images.test.size()) + " test images";
   setup.valid_columns = {"valid_loss", "valid_accuracy"};
-  Trainer trainer(setup, opt, *model, gen, DataPosition::of(task.train_loader()));  // bad settings throw before the run folder exists
+  Trainer trainer(setup, opt, *model, gen, DataPosition::of(task.train_loader()));  // makes the run folder
   return trainer.run(task);
 }
 

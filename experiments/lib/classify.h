@@ -120,7 +120,7 @@ Images load_images(const ClassifyConfig& config);
 Json run_captioned(const ClassifyConfig& config);
 
 // What the Trainer knows of every classify run, the captioned ones too: the driver, the run
-// name (config's, else default_name), config.json, the best metric and the warmup fraction.
+// name when --name gives none (default_name), config.json, the best metric and the warmup fraction.
 TrainerSetup classify_setup(const ClassifyConfig& config, const std::string& default_name);
 
 }  // namespace heed::experiments

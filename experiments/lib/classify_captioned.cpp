@@ -182,21 +182,15 @@ Json run_captioned(const ClassifyConfig& config) {
   CaptionedTraining task(config, data, model);
 
   TrainerSetup setup = classify_setup(config, captioned_run_name(config));
-  setup.summary = {{"task", config.task},
-                   {"model", "multimodal"},
-                   {"fusion", config.captioned.fusion},
+  setup.summary = {{"task", config.task}, {"model", "multimodal"}, {"fusion", config.captioned.fusion},
                    {"wrong_caption_rate", config.captioned.wrong_rate}};
   std::ostringstream data_text;
   data_text << data.train.size() << " train / " << data.validation.size() << " validation / " << data.test.size()
             << " test captioned images; vocabulary " << data.train.vocab.size() << ", captions of "
             << data.train.caption_length() << " tokens; fusion " << config.captioned.fusion;
   setup.data_text = data_text.str();
-  setup.valid_columns = {"valid_loss",
-                         "valid_accuracy",
-                         "valid_accuracy_right_captions",
-                         "valid_accuracy_wrong_captions",
-                         "valid_gate_right_captions",
-                         "valid_gate_wrong_captions"};
+  setup.valid_columns = {"valid_loss", "valid_accuracy", "valid_accuracy_right_captions",
+                         "valid_accuracy_wrong_captions", "valid_gate_right_captions", "valid_gate_wrong_captions"};
   Trainer trainer(setup, opt, model, gen, DataPosition::of(task.train_loader()));
   return trainer.run(task);
 }

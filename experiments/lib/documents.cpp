@@ -165,16 +165,13 @@ Json run_documents(const DocumentsConfig& config) {
                                      gen);
   DocumentTraining training(config, task, vocab, model);
 
-  TrainerSetup setup;
-  setup.driver = "documents";
-  setup.run_name = opt.name.empty() ? default_run_name(config) : opt.name;
-  setup.config = documents_config_to_json(config);
-  setup.summary = {{"task", config.task}, {"model", config.model}, {"pooling", config.pooling}};
-  setup.data_text = std::to_string(task.train.size()) + " train / " + std::to_string(task.validation.size()) +
-                    " validation / " + std::to_string(task.test.size()) + " test documents; vocab " +
-                    std::to_string(vocab.size());
-  setup.valid_columns = {"valid_loss", "valid_accuracy", "valid_key_weight"};
-  setup.best_metric = "valid_accuracy";
+  const TrainerSetup setup{
+      .driver = "documents", .run_name = default_run_name(config), .config = documents_config_to_json(config),
+      .summary = {{"task", config.task}, {"model", config.model}, {"pooling", config.pooling}},
+      .data_text = std::to_string(task.train.size()) + " train / " + std::to_string(task.validation.size()) +
+                   " validation / " + std::to_string(task.test.size()) + " test documents; vocab " +
+                   std::to_string(vocab.size()),
+      .valid_columns = {"valid_loss", "valid_accuracy", "valid_key_weight"}, .best_metric = "valid_accuracy"};
   Trainer trainer(setup, opt, model, gen, DataPosition::of(training.train_loader()));
   return trainer.run(training);
 }

@@ -45,6 +45,7 @@ Trainer::Trainer(TrainerSetup setup, const TrainOptions& options, Module& model,
                  DataPosition data)
     : setup_(std::move(setup)), options_(options), model_(model), generator_(generator), data_(std::move(data)) {
   const std::string& driver = setup_.driver;
+  if (!options_.name.empty()) setup_.run_name = options_.name;
   HEED_CHECK(options_.accumulate >= 1, driver, ": --accumulate ", options_.accumulate,
              " must be at least 1 (the batches summed into each optimizer step; 1: one)");
   HEED_CHECK(options_.patience >= 0, driver, ": --patience ", options_.patience,

@@ -78,7 +78,7 @@ struct DataPosition {
 // What the Trainer cannot know of the task.
 struct TrainerSetup {
   std::string driver;                             // "translate": summary.json's driver, --verbose's prefix
-  std::string run_name;                           // the run folder under options.out_dir
+  std::string run_name;                           // the run folder under out_dir when --name gives none
   Json config;                                    // written to config.json on a fresh run
   Json summary;                                   // the driver's summary fields: task, model, attention, ...
   std::string data_text;                          // --verbose: "600 train / 60 validation / 60 test examples"

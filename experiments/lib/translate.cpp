@@ -424,23 +424,19 @@ Json run_translate(const TranslateConfig& requested) {
   const std::shared_ptr<TranslationModel> model = build_model(config, corpus, gen);
   TranslationTraining task(config, corpus, *model);
 
-  TrainerSetup setup;
-  setup.driver = "translate";
-  setup.run_name = opt.name.empty() ? default_run_name(config) : opt.name;
-  setup.config = translate_config_to_json(config);
-  setup.summary = {{"task", config.task}, {"model", config.model}, {"attention", config.attention}, {"eval", config.eval}};
-  if (config.model == "transformer")
-    setup.summary.update({{"self_attention", config.self_attention}, {"decoder_attention", config.decoder_attention},
-                          {"cross_attention", config.cross_attention}, {"position", config.position}});
   std::ostringstream data_text;
   data_text << corpus.task.train.size() << " train / " << corpus.task.validation.size() << " validation / "
             << corpus.task.test.size() << " test examples; vocab " << corpus.source_vocab.size() << " -> "
             << corpus.target_vocab.size();
-  setup.data_text = data_text.str();
-  setup.train_accuracy = "train_token_accuracy";
-  setup.valid_columns = {"valid_loss", "valid_exact_match", "valid_token_accuracy"};
-  setup.best_metric = "valid_exact_match";
-  setup.model_dim = static_cast<double>(config.model == "transformer" ? config.d_model : config.hidden);
+  TrainerSetup setup{
+      .driver = "translate", .run_name = default_run_name(config), .config = translate_config_to_json(config),
+      .summary = {{"task", config.task}, {"model", config.model}, {"attention", config.attention}, {"eval", config.eval}},
+      .data_text = data_text.str(), .train_accuracy = "train_token_accuracy",
+      .valid_columns = {"valid_loss", "valid_exact_match", "valid_token_accuracy"}, .best_metric = "valid_exact_match",
+      .model_dim = static_cast<double>(config.model == "transformer" ? config.d_model : config.hidden)};
+  if (config.model == "transformer")
+    setup.summary.update({{"self_attention", config.self_attention}, {"decoder_attention", config.decoder_attention},
+                          {"cross_attention", config.cross_attention}, {"position", config.position}});
   Trainer trainer(setup, opt, *model, gen, DataPosition::of(task.train_loader()));
   return trainer.run(task);
 }
