@@ -44,6 +44,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <cxxopts.hpp>
@@ -96,6 +97,20 @@ double time_per_call(std::int64_t calls, Fn&& fn) {
   return seconds_since(start) / static_cast<double>(calls);
 }
 
+// Samples of time_a() and time_b() taken in turn, one each per repetition after kWarmupReps
+// untimed ones: the load of a shared machine drifts, and alternating exposes both to the same.
+template <typename TimeA, typename TimeB>
+std::pair<std::vector<double>, std::vector<double>> alternating_samples(int reps, TimeA&& time_a, TimeB&& time_b) {
+  std::pair<std::vector<double>, std::vector<double>> samples;
+  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+    const double a = time_a(), b = time_b();
+    if (rep < kWarmupReps) continue;
+    samples.first.push_back(a);
+    samples.second.push_back(b);
+  }
+  return samples;
+}
+
 void bench_matmul(const std::vector<int>& sizes, int reps, int threads) {
   const std::string kernels_line = heed::blas_kernels();
   const std::string kernels = kernels_line.substr(0, kernels_line.find(' '));
@@ -113,15 +128,10 @@ void bench_matmul(const std::vector<int>& sizes, int reps, int threads) {
       bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n, n, n, &one, a.data<float>(), n, 1, b.data<float>(), n, 1,
                 &zero, raw_out.data(), n, 1);
     };
-    std::vector<double> heed_seconds, raw_seconds, ratios;
-    for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
-      const double heed_time = time_per_call(calls, heed_matmul);
-      const double raw_time = time_per_call(calls, raw_sgemm);
-      if (rep < kWarmupReps) continue;
-      heed_seconds.push_back(heed_time);
-      raw_seconds.push_back(raw_time);
-      ratios.push_back(raw_time / heed_time);  // heed's speed as a fraction of raw BLIS's
-    }
+    const auto [heed_seconds, raw_seconds] = alternating_samples(
+        reps, [&] { return time_per_call(calls, heed_matmul); }, [&] { return time_per_call(calls, raw_sgemm); });
+    std::vector<double> ratios;  // heed's speed as a fraction of raw BLIS's, each pair timed back to back
+    for (std::size_t i = 0; i < heed_seconds.size(); ++i) ratios.push_back(raw_seconds[i] / heed_seconds[i]);
     nlohmann::ordered_json line = {{"bench", "matmul"},
                                    {"n", n},
                                    {"threads", threads},
@@ -143,14 +153,9 @@ void bench_overhead(int reps) {
 
   auto without_grad = [&] { const heed::Tensor c = heed::ops::add(a, b); };
   auto with_grad = [&] { const heed::Tensor c = heed::add(a_recorded, b_recorded); };  // records a graph node
-  std::vector<double> plain_seconds, recorded_seconds;
-  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
-    const double plain = time_per_call(kCallsPerSample, without_grad);
-    const double recorded = time_per_call(kCallsPerSample, with_grad);
-    if (rep < kWarmupReps) continue;
-    plain_seconds.push_back(plain);
-    recorded_seconds.push_back(recorded);
-  }
+  const auto [plain_seconds, recorded_seconds] =
+      alternating_samples(reps, [&] { return time_per_call(kCallsPerSample, without_grad); },
+                          [&] { return time_per_call(kCallsPerSample, with_grad); });
   for (const bool grad : {false, true}) {
     const double seconds = median(grad ? recorded_seconds : plain_seconds);
     nlohmann::ordered_json line = {{"bench", "overhead"}, {"op", "add"}, {"numel", 1}, {"grad", grad},
@@ -185,16 +190,12 @@ void bench_attention(const AttentionShape& s, int reps, int threads) {
     step(flash);
     return static_cast<double>(heed::memory_stats().peak_bytes - before) / (1024.0 * 1024.0);
   };
-  std::vector<double> flash_seconds, dense_seconds;
-  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+  const auto timed = [&](bool flash) {
     drop_grads();
-    const double flash_time = time_per_call(1, [&] { step(true); });
-    drop_grads();
-    const double dense_time = time_per_call(1, [&] { step(false); });
-    if (rep < kWarmupReps) continue;
-    flash_seconds.push_back(flash_time);
-    dense_seconds.push_back(dense_time);
-  }
+    return time_per_call(1, [&] { step(flash); });
+  };
+  const auto [flash_seconds, dense_seconds] =
+      alternating_samples(reps, [&] { return timed(true); }, [&] { return timed(false); });
   const double flash_ms = median(flash_seconds) * 1e3, dense_ms = median(dense_seconds) * 1e3;
   nlohmann::ordered_json line = {{"bench", "attention"},      {"batch", s.batch},
                                  {"heads", s.heads},          {"tokens", s.tokens},

@@ -146,35 +146,29 @@ int main(int argc, char** argv) {
       ("canvas", "cluttered: canvas side in pixels (at least the 28 of an item)", cxxopts::value(c.cluttered.canvas)->default_value("56"))
       ("distractors", "cluttered: fragments of other images per canvas", cxxopts::value(c.cluttered.distractors)->default_value("4"))
       ("fragment", "cluttered: fragment side in pixels", cxxopts::value(c.cluttered.fragment)->default_value("8"));
+    // clang-format on
+    heed::experiments::TrainOptions defaults;
+    defaults.epochs = 5;
+    defaults.batch_size = 128;
+    defaults.lr = 0.002;
+    defaults.schedule = "cosine";
+    defaults.clip_norm = 0;
+    heed::experiments::add_training_options(options, t, defaults,
+                                            {{"optimizer", vit_default(vit.optimizer)},
+                                             {"lr", vit_default(vit.lr)},
+                                             {"weight-decay", vit_default(vit.weight_decay)},
+                                             {"schedule", vit_default(vit.schedule)},
+                                             {"clip-norm", vit_default(vit.clip_norm)}});
+    heed::experiments::add_output_options(
+        options, t, "run name: results go to <out>/<name> (default: <task>-<model>[-<attention>]-s<seed>)");
+    // clang-format off
     options.add_options("Training")
-      ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
-      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("5"))
-      ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("128"))
-      ("optimizer", "adam, adamw, rmsprop or sgd" + vit_default(vit.optimizer), cxxopts::value(t.optimizer)->default_value("adam"))
-      ("lr", "learning rate (peak rate for warmup schedules)" + vit_default(vit.lr), cxxopts::value(t.lr)->default_value("0.002"))
-      ("weight-decay", "weight decay" + vit_default(vit.weight_decay), cxxopts::value(t.weight_decay)->default_value("0"))
-      ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
-      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam" + vit_default(vit.schedule), cxxopts::value(t.schedule)->default_value("cosine"))
-      ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
-      ("warmup-fraction", "warmup for this fraction of the steps, replacing --warmup when > 0" + vit_default(vit_config.warmup_fraction), cxxopts::value(c.warmup_fraction)->default_value("0"))
-      ("clip-norm", "clip gradients to this global norm (0: off)" + vit_default(vit.clip_norm), cxxopts::value(t.clip_norm)->default_value("0"))
-      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("0"))
-      ("seed", "random seed", cxxopts::value(t.seed)->default_value("0"))
-      ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
+      ("warmup-fraction", "warmup for this fraction of the steps, replacing --warmup when > 0" + vit_default(vit_config.warmup_fraction), cxxopts::value(c.warmup_fraction)->default_value("0"));
     options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>[-<attention>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
-      ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
-      ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
-      ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
-      ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
-      ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
-      ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
       ("list", "list the models, the CNN's attention modules, the attention variants and positional encodings of --model vit, and the fusions of --task captioned, then exit")
       ("h,help", "print this help");
     // clang-format on
-    const auto parsed = options.parse(argc, argv);
-    if (!parsed.unmatched().empty())
-      throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
+    const auto parsed = heed::experiments::parse_flags(options, argc, argv);
     if (parsed.count("help")) {
       std::cout << options.help({"Data", "Model", "CNN attention (--model cnn)", kVitGroup, "Captioned and cluttered images (--task captioned, --task cluttered)", "Training", "Output"}) << "\n";
       return 0;

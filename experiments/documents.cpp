@@ -48,35 +48,23 @@ int main(int argc, char** argv) {
       ("word-hidden", "word GRU size per direction", cxxopts::value(c.word_hidden)->default_value("32"))
       ("sentence-hidden", "sentence GRU size per direction", cxxopts::value(c.sentence_hidden)->default_value("32"))
       ("attn-dim", "size of the attention's hidden layer (0: its input size)", cxxopts::value(c.attn_dim)->default_value("0"));
-    options.add_options("Training")
-      ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
-      ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
-      ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("32"))
-      ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
-      ("lr", "learning rate (peak rate for warmup schedules)", cxxopts::value(t.lr)->default_value("0.003"))
-      ("weight-decay", "weight decay", cxxopts::value(t.weight_decay)->default_value("0"))
-      ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
-      ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
-      ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
-      ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("1"))
-      ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("100"))
-      ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
-      ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
+    // clang-format on
+    heed::experiments::TrainOptions defaults;
+    defaults.epochs = 3;
+    defaults.batch_size = 32;
+    defaults.lr = 0.003;
+    defaults.schedule = "cosine";
+    defaults.eval_every = 100;
+    heed::experiments::add_training_options(options, t, defaults);
+    heed::experiments::add_output_options(
+        options, t, "run name: results go to <out>/<name> (default: <task>-<model>-<pooling>-s<seed>)");
+    // clang-format off
     options.add_options("Output")
-      ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<pooling>-s<seed>)", cxxopts::value(t.name)->default_value(""))
-      ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
-      ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
-      ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
-      ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
       ("samples", "test documents printed with their word and sentence weights", cxxopts::value(c.samples)->default_value("3"))
-      ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
-      ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
       ("list", "list tasks, models and poolings, then exit")
       ("h,help", "print this help");
     // clang-format on
-    const auto parsed = options.parse(argc, argv);
-    if (!parsed.unmatched().empty())
-      throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
+    const auto parsed = heed::experiments::parse_flags(options, argc, argv);
     if (parsed.count("help")) {
       std::cout << options.help() << "\n";
       return 0;

@@ -20,24 +20,4 @@ void add_attention_knob_options(cxxopts::Options& options, const std::string& gr
   // clang-format on
 }
 
-Json attention_knobs_to_json(const TransformerAttentionConfig& k) {
-  return {{"window", k.window}, {"block", k.block}, {"summary", k.summary}, {"global_tokens", k.global_tokens},
-          {"features", k.features}, {"redraw_every", k.redraw_every}, {"projected_len", k.projected_len},
-          {"landmarks", k.landmarks}, {"buckets", k.buckets}, {"chunk", k.chunk}, {"tile", k.tile}};
-}
-
-void attention_knobs_from_json(const Json& j, TransformerAttentionConfig& k) {
-  k.window = j.value("window", k.window);
-  k.block = j.value("block", k.block);
-  k.summary = j.value("summary", k.summary);
-  k.global_tokens = j.value("global_tokens", k.global_tokens);
-  k.features = j.value("features", k.features);
-  k.redraw_every = j.value("redraw_every", k.redraw_every);
-  k.projected_len = j.value("projected_len", k.projected_len);
-  k.landmarks = j.value("landmarks", k.landmarks);
-  k.buckets = j.value("buckets", k.buckets);
-  k.chunk = j.value("chunk", k.chunk);
-  k.tile = j.value("tile", k.tile);
-}
-
 }  // namespace heed::experiments

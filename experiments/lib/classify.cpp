@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "autograd/grad_mode.h"
-#include "data/checkpoint.h"
 #include "data/cluttered_images.h"
 #include "data/images.h"
 #include "experiments/lib/attention_flags.h"
@@ -14,9 +13,7 @@
 #include "layers/models/cnn_classifier.h"
 #include "layers/models/vit.h"
 #include "layers/vision/registry.h"
-#include "optim/clip.h"
 #include "tensor/ops.h"
-#include "tensor/threads.h"
 
 namespace heed::experiments {
 namespace {
@@ -33,34 +30,6 @@ Images cluttered(const Images& images, const ClassifyConfig& c) {
     return data::clutter_images(split, options).images;
   };
   return {place(images.train, 0), place(images.validation, 1), place(images.test, 2)};
-}
-
-Json captioned_options_to_json(const CaptionedOptions& o) {
-  return {{"wrong_rate", o.wrong_rate}, {"fusion", o.fusion}, {"fused_dim", o.fused_dim},
-          {"embed_dim", o.embed_dim}, {"heads", o.heads}, {"attention", o.attention}};
-}
-
-CaptionedOptions captioned_options_from_json(const Json& j) {
-  CaptionedOptions o;
-  o.wrong_rate = j.at("wrong_rate");
-  o.fusion = j.at("fusion");
-  o.fused_dim = j.at("fused_dim");
-  o.embed_dim = j.at("embed_dim");
-  o.heads = j.at("heads");
-  o.attention = j.at("attention");
-  return o;
-}
-
-Json cluttered_options_to_json(const ClutteredOptions& o) {
-  return {{"canvas", o.canvas}, {"distractors", o.distractors}, {"fragment", o.fragment}};
-}
-
-ClutteredOptions cluttered_options_from_json(const Json& j) {
-  ClutteredOptions o;
-  o.canvas = j.at("canvas");
-  o.distractors = j.at("distractors");
-  o.fragment = j.at("fragment");
-  return o;
 }
 
 }  // namespace
@@ -88,17 +57,17 @@ Images load_images(const ClassifyConfig& c) {
 
 namespace {
 
-struct Evaluation {
+struct SplitScores {
   double loss = 0;
   double accuracy = 0;
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
 };
 
-Evaluation evaluate(Module& model, const data::ImageDataset& dataset, std::int64_t classes) {
+SplitScores evaluate(Module& model, const data::ImageDataset& dataset, std::int64_t classes) {
   NoGradGuard no_grad;
   model.eval();
   data::ImageLoader loader(dataset, 500, /*shuffle=*/false, 0);
-  Evaluation result;
+  SplitScores result;
   result.confusion.assign(static_cast<std::size_t>(classes), std::vector<std::int64_t>(static_cast<std::size_t>(classes), 0));
   double loss_sum = 0;
   std::int64_t correct = 0;
@@ -129,7 +98,7 @@ void attach_cnn_attention(CnnClassifier& model, const ClassifyConfig& c, Generat
   add_vision_attention(model, c.attention, c.attention_blocks, knobs, gen);
 }
 
-std::string confusion_text(const Evaluation& e, const std::vector<std::string>& names) {
+std::string confusion_text(const SplitScores& e, const std::vector<std::string>& names) {
   std::ostringstream out;
   out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(14, ' ');
   for (std::size_t j = 0; j < names.size(); ++j) {
@@ -153,35 +122,20 @@ std::string confusion_text(const Evaluation& e, const std::vector<std::string>& 
 }
 
 std::shared_ptr<Module> build_cnn(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
-  CnnConfig model_config;
-  model_config.in_channels = train.images.size(1);
-  model_config.image_size = train.images.size(2);
-  model_config.channels = c.channels;
-  model_config.hidden = c.hidden;
-  model_config.batch_norm = c.batch_norm;
-  model_config.dropout = c.dropout;
-  model_config.num_classes = train.num_classes();
-  auto model = std::make_shared<CnnClassifier>(model_config, gen);
+  const CnnConfig m = {.in_channels = train.images.size(1), .image_size = train.images.size(2),
+                       .channels = c.channels, .num_classes = train.num_classes(), .batch_norm = c.batch_norm,
+                       .dropout = c.dropout, .hidden = c.hidden};
+  auto model = std::make_shared<CnnClassifier>(m, gen);
   attach_cnn_attention(*model, c, gen);
   return model;
 }
 
 std::shared_ptr<Module> build_vit(const ClassifyConfig& c, const data::ImageDataset& train, Generator& gen) {
   const VitOptions& v = c.vit;
-  VitConfig m;
-  m.in_channels = train.images.size(1);
-  m.image_size = train.images.size(2);
-  m.num_classes = train.num_classes();
-  m.patch = v.patch;
-  m.model_dim = v.d_model;
-  m.heads = v.heads;
-  m.layers = v.layers;
-  m.ff_dim = v.ff;
-  m.dropout = c.dropout;
-  m.pool = v.pool;
-  m.position = v.position;
-  m.attention = v.attention;
-  m.knobs = v.knobs;
+  VitConfig m = {.in_channels = train.images.size(1), .image_size = train.images.size(2), .patch = v.patch,
+                 .num_classes = train.num_classes(), .model_dim = v.d_model, .heads = v.heads, .layers = v.layers,
+                 .ff_dim = v.ff, .dropout = c.dropout, .pool = v.pool, .position = v.position,
+                 .attention = v.attention, .knobs = v.knobs};
   m.knobs.kv_heads = v.kv_heads;
   return std::make_shared<VisionTransformer>(m, gen);
 }
@@ -192,28 +146,25 @@ std::shared_ptr<Module> build_model(const ClassifyConfig& c, const data::ImageDa
   return build_cnn(c, train, gen);
 }
 
-Json vit_options_to_json(const VitOptions& v) {
-  Json json = {{"patch", v.patch}, {"d_model", v.d_model}, {"heads", v.heads}, {"kv_heads", v.kv_heads},
-               {"layers", v.layers}, {"ff", v.ff}, {"pool", v.pool}, {"position", v.position},
-               {"attention", v.attention}};
-  json.update(attention_knobs_to_json(v.knobs));
-  return json;
-}
+constexpr auto vit_fields = [](auto& v, auto&& visit) {
+  visit("patch", v.patch); visit("d_model", v.d_model); visit("heads", v.heads); visit("kv_heads", v.kv_heads);
+  visit("layers", v.layers); visit("ff", v.ff); visit("pool", v.pool); visit("position", v.position);
+  visit("attention", v.attention);
+  attention_knob_fields(v.knobs, visit);
+};
 
-VitOptions vit_options_from_json(const Json& j) {
-  VitOptions v;
-  v.patch = j.at("patch");
-  v.d_model = j.at("d_model");
-  v.heads = j.at("heads");
-  v.kv_heads = j.at("kv_heads");
-  v.layers = j.at("layers");
-  v.ff = j.at("ff");
-  v.pool = j.at("pool");
-  v.position = j.at("position");
-  v.attention = j.at("attention");
-  attention_knobs_from_json(j, v.knobs);
-  return v;
-}
+// config.json's keys and the fields they hold, both ways. Keys added with later models and tasks
+// (vit, attention, captioned, ...) are absent from older files, which read with their defaults.
+constexpr auto classify_fields = [](auto& c, auto&& visit) {
+  visit("task", c.task); visit("data_dir", c.data_dir); visit("valid_size", c.valid_size);
+  visit("train_limit", c.train_limit); visit("augment_shift", c.augment_shift); visit("model", c.model);
+  visit("channels", c.channels); visit("hidden", c.hidden); visit("batch_norm", c.batch_norm);
+  visit("dropout", c.dropout); visit("label_smoothing", c.label_smoothing); visit("warmup_fraction", c.warmup_fraction);
+  visit("vit", c.vit); visit("attention", c.attention); visit("attention_blocks", c.attention_blocks);
+  visit("reduction", c.reduction); visit("spatial_kernel", c.spatial_kernel); visit("captioned", c.captioned);
+  visit("cluttered", c.cluttered);
+  train_option_fields(c.train, visit);
+};
 
 }  // namespace
 
@@ -229,63 +180,13 @@ ClassifyConfig vit_training_defaults() {
   return c;
 }
 
-Json classify_config_to_json(const ClassifyConfig& c) {
-  const TrainOptions& t = c.train;
-  return {{"driver", "classify"}, {"task", c.task}, {"data_dir", c.data_dir}, {"valid_size", c.valid_size},
-          {"train_limit", c.train_limit}, {"augment_shift", c.augment_shift}, {"model", c.model},
-          {"channels", c.channels}, {"hidden", c.hidden}, {"batch_norm", c.batch_norm}, {"dropout", c.dropout},
-          {"label_smoothing", c.label_smoothing}, {"warmup_fraction", c.warmup_fraction},
-          {"vit", vit_options_to_json(c.vit)}, {"steps", t.steps}, {"epochs", t.epochs}, {"batch", t.batch_size},
-          {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay}, {"momentum", t.momentum},
-          {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
-          {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
-          {"out_dir", t.out_dir}, {"attention", c.attention}, {"attention_blocks", c.attention_blocks},
-          {"reduction", c.reduction}, {"spatial_kernel", c.spatial_kernel},
-          {"captioned", captioned_options_to_json(c.captioned)},
-          {"cluttered", cluttered_options_to_json(c.cluttered)}};
-}
+void to_json(Json& json, const VitOptions& vit) { json = fields_to_json(vit, vit_fields); }
+void from_json(const Json& json, VitOptions& vit) { vit = fields_from_json<VitOptions>(json, vit_fields); }
 
-ClassifyConfig classify_config_from_json(const Json& j) {
-  ClassifyConfig c;
-  TrainOptions& t = c.train;
-  c.task = j.at("task");
-  c.data_dir = j.at("data_dir");
-  c.valid_size = j.at("valid_size");
-  c.train_limit = j.at("train_limit");
-  c.augment_shift = j.at("augment_shift");
-  c.model = j.at("model");
-  c.channels = j.at("channels").get<std::vector<std::int64_t>>();
-  c.hidden = j.at("hidden");
-  c.batch_norm = j.at("batch_norm");
-  c.dropout = j.at("dropout");
-  c.label_smoothing = j.at("label_smoothing");
-  // Absent from configs written before the ViT: they read with the defaults.
-  c.warmup_fraction = j.value("warmup_fraction", c.warmup_fraction);
-  if (j.contains("vit")) c.vit = vit_options_from_json(j.at("vit"));
-  t.steps = j.at("steps");
-  t.epochs = j.at("epochs");
-  t.batch_size = j.at("batch");
-  t.optimizer = j.at("optimizer");
-  t.lr = j.at("lr");
-  t.weight_decay = j.at("weight_decay");
-  t.momentum = j.at("momentum");
-  t.schedule = j.at("schedule");
-  t.warmup_steps = j.at("warmup");
-  t.clip_norm = j.at("clip_norm");
-  t.eval_every = j.at("eval_every");
-  t.seed = j.at("seed");
-  t.threads = j.at("threads");
-  t.name = j.at("name");
-  t.out_dir = j.at("out_dir");
-  // Runs saved before the CNN had vision attention have none.
-  c.attention = j.value("attention", c.attention);
-  c.attention_blocks = j.value("attention_blocks", c.attention_blocks);
-  c.reduction = j.value("reduction", c.reduction);
-  c.spatial_kernel = j.value("spatial_kernel", c.spatial_kernel);
-  // Configs written before these tasks existed have neither.
-  if (j.contains("captioned")) c.captioned = captioned_options_from_json(j.at("captioned"));
-  if (j.contains("cluttered")) c.cluttered = cluttered_options_from_json(j.at("cluttered"));
-  return c;
+Json classify_config_to_json(const ClassifyConfig& c) { return fields_to_json(c, classify_fields, "classify"); }
+
+ClassifyConfig classify_config_from_json(const Json& json) {
+  return fields_from_json<ClassifyConfig>(json, classify_fields);
 }
 
 std::string default_run_name(const ClassifyConfig& c) {
@@ -294,143 +195,74 @@ std::string default_run_name(const ClassifyConfig& c) {
   return c.task + "-" + c.model + variant + "-s" + std::to_string(c.train.seed);
 }
 
+TrainerSetup classify_setup(const ClassifyConfig& config, const std::string& default_name) {
+  return {.driver = "classify", .run_name = default_name, .config = classify_config_to_json(config),
+          .best_metric = "valid_accuracy", .warmup_fraction = config.warmup_fraction};
+}
+
+namespace {
+
+std::string attention_name(const ClassifyConfig& c) { return c.model == "vit" ? c.vit.attention : c.attention; }
+
+// Images through a CNN or a ViT: cross-entropy over the classes, accuracy and the confusion matrix.
+class ImageTraining final : public TrainingTask {
+ public:
+  ImageTraining(const ClassifyConfig& config, const Images& images, Module& model)
+      : config_(config), images_(images), model_(model),
+        train_(images.train, config.train.batch_size, /*shuffle=*/true, config.train.seed, config.augment_shift) {}
+
+  data::ImageLoader& train_loader() { return train_; }
+
+  BatchLoss train_batch() override {
+    const data::ImageBatch batch = train_.next();
+    return classifier_loss(model_.forward(batch.images), batch.labels, config_.label_smoothing);
+  }
+
+  Evaluation validate() override {
+    const SplitScores valid = evaluate(model_, images_.validation, images_.train.num_classes());
+    std::ostringstream line;
+    line << "valid loss " << valid.loss << ", accuracy " << 100 * valid.accuracy << "%";
+    return {{{"valid_loss", valid.loss}, {"valid_accuracy", valid.accuracy}}, line.str()};
+  }
+
+  Json test(const RunDir& run) override {
+    const SplitScores test = evaluate(model_, images_.test, images_.train.num_classes());
+    if (!config_.train.quiet) std::cerr << confusion_text(test, images_.train.class_names);
+    run.write_json("samples.json", image_samples(model_, images_.test, attention_name(config_)));
+    return {{"test_accuracy", test.accuracy}, {"test_loss", test.loss}, {"confusion", test.confusion}};
+  }
+
+ private:
+  const ClassifyConfig& config_;
+  const Images& images_;
+  Module& model_;
+  data::ImageLoader train_;
+};
+
+}  // namespace
+
 Json run_classify(const ClassifyConfig& config) {
-  if (config.task == "captioned") return run_captioned(config);  // another model and batches: its own loop
+  if (config.task == "captioned") return run_captioned(config);  // another model and batches
   const TrainOptions& opt = config.train;
-  const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
-  const int threads = configure_threads(opt);
+  configure_threads(opt);
   HEED_CHECK(config.model == "cnn" || config.model == "vit", "classify: unknown model '", config.model,
              "'; valid models: cnn, vit");
   HEED_CHECK(config.warmup_fraction >= 0 && config.warmup_fraction < 1, "classify: --warmup-fraction ",
              config.warmup_fraction, " must be in [0, 1): the share of the steps spent warming up");
   check_vision_attention_name(config.attention);
   const Images images = load_images(config);
-  const std::int64_t classes = images.train.num_classes();
   Generator gen(opt.seed);
-  const std::shared_ptr<Module> model_ptr = build_model(config, images.train, gen);
-  Module& model = *model_ptr;
-  // Bad data and bad model settings are refused before the run folder exists.
-  RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
-  if (!opt.resume) {
-    Json saved = classify_config_to_json(config);
-    saved["name"] = name;
-    run.write_json("config.json", saved);
-  }
+  const std::shared_ptr<Module> model = build_model(config, images.train, gen);
+  ImageTraining task(config, images, *model);
 
-  data::ImageLoader train_loader(images.train, opt.batch_size, /*shuffle=*/true, opt.seed, config.augment_shift);
-  const std::int64_t total_steps = opt.steps > 0 ? opt.steps : opt.epochs * train_loader.num_batches();
-  const std::int64_t eval_every = std::min(total_steps, opt.eval_every > 0 ? opt.eval_every : train_loader.num_batches());
-  auto optimizer = make_optimizer(model.parameters(), opt);
-  TrainOptions schedule_options = opt;
-  if (config.warmup_fraction > 0)
-    schedule_options.warmup_steps = static_cast<std::int64_t>(config.warmup_fraction * static_cast<double>(total_steps));
-  auto schedule = make_schedule(schedule_options, total_steps);
-
-  std::int64_t step = 0;
-  double best_valid = 0;
-  if (opt.resume) {
-    const io::Checkpoint ck = io::load_checkpoint(run.file("checkpoint.safetensors").string());
-    model.load_state_dict(ck.model);
-    optimizer->load_state_dict(ck.optimizer);
-    step = ck.step;
-    gen.set_state(ck.generator);
-    train_loader.set_state(Json::parse(ck.extra.at("loader")).get<data::LoaderState>());
-    best_valid = std::stod(ck.extra.at("best_valid_accuracy"));
-  }
-  MetricsLog metrics(run.file("metrics.csv"),
-                     {"step", "epoch", "lr", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "elapsed_s"},
-                     opt.resume, step);
-  if (opt.verbose)
-    std::cerr << "classify: " << images.train.size() << " train / " << images.validation.size() << " validation / "
-              << images.test.size() << " test images; " << model.num_parameters() << " parameters; " << total_steps
-              << " steps\n";
-
-  auto save = [&](std::int64_t at_step) {
-    io::Checkpoint ck;
-    ck.model = model.state_dict();
-    ck.optimizer = optimizer->state_dict();
-    ck.step = at_step;
-    ck.epoch = train_loader.epoch();
-    ck.generator = gen.state();
-    ck.extra["loader"] = Json(train_loader.state()).dump();
-    ck.extra["best_valid_accuracy"] = std::to_string(best_valid);
-    io::save_checkpoint(run.file("checkpoint.safetensors").string(), ck);
-  };
-
-  reset_peak_memory();
-  Progress progress(total_steps, step, opt.quiet);
-  Stopwatch wall;
-  double train_seconds = 0;
-  const std::int64_t first_step = step;
-  double loss_sum = 0, correct = 0, counted = 0;
-  std::int64_t loss_steps = 0;
-  bool stopped_early = false;
-  while (step < total_steps) {
-    Stopwatch step_time;
-    const data::ImageBatch batch = train_loader.next();
-    optimizer->set_lr(schedule->lr_at(step));
-    const Tensor logits = model.forward(batch.images);
-    Tensor loss = cross_entropy(logits, batch.labels, kDefaultIgnoreIndex, config.label_smoothing);
-    const double loss_value = loss.item();
-    check_finite_loss(loss_value, step);
-    loss.backward();
-    if (opt.clip_norm > 0) optim::clip_grad_norm(model.parameters(), opt.clip_norm);
-    optimizer->step();
-    optimizer->zero_grad();
-    ++step;
-    {
-      NoGradGuard no_grad;
-      correct += ops::sum(ops::eq(ops::argmax(logits, -1), batch.labels)).item();
-      counted += static_cast<double>(batch.size());
-    }
-    loss_sum += loss_value;
-    ++loss_steps;
-    train_seconds += step_time.seconds();
-    progress.update(step, train_loader.epoch(), loss_value, counted > 0 ? correct / counted : 0);
-
-    if (step % eval_every == 0 || step == total_steps) {
-      const Evaluation valid = evaluate(model, images.validation, classes);
-      best_valid = std::max(best_valid, valid.accuracy);
-      metrics.write({{"step", step}, {"epoch", train_loader.epoch()}, {"lr", optimizer->lr()},
-                     {"train_loss", loss_sum / static_cast<double>(std::max<std::int64_t>(loss_steps, 1))},
-                     {"train_accuracy", counted > 0 ? correct / counted : 0.0}, {"valid_loss", valid.loss},
-                     {"valid_accuracy", valid.accuracy}, {"elapsed_s", wall.seconds()}});
-      std::ostringstream line;
-      line << "step " << step << ": valid loss " << valid.loss << ", accuracy " << 100 * valid.accuracy << "%";
-      progress.message(line.str());
-      loss_sum = correct = counted = 0;
-      loss_steps = 0;
-      save(step);
-      if (opt.stop_after > 0 && step - first_step >= opt.stop_after && step < total_steps) {
-        stopped_early = true;
-        break;
-      }
-    }
-  }
-  progress.finish();
-
-  Json summary = summary_of({.driver = "classify", .run = name, .run_dir = run.path().string(), .task = config.task,
-                              .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
-                              .parameters = model.num_parameters(), .threads = threads,
-                              .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
-  summary["attention"] = config.model == "vit" ? config.vit.attention : config.attention;
-  if (config.model == "vit") summary["position"] = config.vit.position;
-  summary["best_valid_accuracy"] = best_valid;
-  if (stopped_early) {
-    summary["stopped_at_step"] = step;
-    return summary;
-  }
-  const Evaluation test = evaluate(model, images.test, classes);
-  summary["test_accuracy"] = test.accuracy;
-  summary["test_loss"] = test.loss;
-  summary["confusion"] = test.confusion;
-  if (!opt.quiet) std::cerr << confusion_text(test, images.train.class_names);
-  run.write_json("samples.json",
-                 image_samples(model, images.test, config.model == "vit" ? config.vit.attention : config.attention));
-  summary["commit"] = current_git_commit();
-  summary["date"] = timestamp_utc();
-  run.write_json("summary.json", summary);
-  return summary;
+  TrainerSetup setup = classify_setup(config, default_run_name(config));
+  setup.summary = {{"task", config.task}, {"model", config.model}, {"attention", attention_name(config)}};
+  if (config.model == "vit") setup.summary["position"] = config.vit.position;
+  setup.data_text = std::to_string(images.train.size()) + " train / " + std::to_string(images.validation.size()) +
+                    " validation / " + std::to_string(images.test.size()) + " test images";
+  setup.valid_columns = {"valid_loss", "valid_accuracy"};
+  Trainer trainer(setup, opt, *model, gen, DataPosition::of(task.train_loader()));  // makes the run folder
+  return trainer.run(task);
 }
 
 }  // namespace heed::experiments

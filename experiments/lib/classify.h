@@ -24,6 +24,7 @@
 
 #include "data/images.h"
 #include "experiments/lib/run.h"
+#include "experiments/lib/trainer.h"
 #include "layers/attention/transformer_attention.h"
 
 namespace heed::experiments {
@@ -46,6 +47,8 @@ struct VitOptions {
   std::string attention = "mha";
   TransformerAttentionConfig knobs;    // window, block, ... (the sizes come from above)
 };
+void to_json(Json& json, const VitOptions& vit);  // config.json's "vit", its knobs included
+void from_json(const Json& json, VitOptions& vit);
 
 // --task captioned: the captions and the multimodal classifier (layers/models/multimodal_classifier.h).
 struct CaptionedOptions {
@@ -57,12 +60,15 @@ struct CaptionedOptions {
   std::string attention = "mha";     // cross-attention's Transformer attention
 };
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CaptionedOptions, wrong_rate, fusion, fused_dim, embed_dim, heads, attention)
+
 // --task cluttered: the canvas (data/cluttered_images.h).
 struct ClutteredOptions {
   std::int64_t canvas = 56;          // canvases are canvas x canvas
   std::int64_t distractors = 4;      // fragments of other images per canvas
   std::int64_t fragment = 8;         // fragments are fragment x fragment
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ClutteredOptions, canvas, distractors, fragment)
 
 struct ClassifyConfig {
   TrainOptions train;
@@ -112,5 +118,9 @@ Images load_images(const ClassifyConfig& config);
 
 // --task captioned (classify_captioned.cpp): what run_classify runs for it.
 Json run_captioned(const ClassifyConfig& config);
+
+// What the Trainer knows of every classify run, the captioned ones too: the driver, the run
+// name when --name gives none (default_name), config.json, the best metric and the warmup fraction.
+TrainerSetup classify_setup(const ClassifyConfig& config, const std::string& default_name);
 
 }  // namespace heed::experiments

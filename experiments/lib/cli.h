@@ -1,11 +1,13 @@
-// Helpers the drivers share for their command lines: reading a config back
-// for --resume, and the one place where errors become a message and an exit code.
+// Helpers the drivers share for their command lines: the training and output flags of
+// TrainOptions, reading a config back for --resume, and the one place where errors become a
+// message and an exit code.
 #pragma once
 
 #include <exception>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include <cxxopts.hpp>
@@ -14,6 +16,19 @@
 #include "tensor/error.h"
 
 namespace heed::experiments {
+
+// The flags of TrainOptions in the group "Training" (--steps, --epochs, --batch, --accumulate,
+// --optimizer, --lr, ..., --patience, --keep-best, --seed, --threads), each bound to its field of
+// `train` with the driver's default from `defaults`. `notes` adds text to a flag's help, by name.
+void add_training_options(cxxopts::Options& options, TrainOptions& train, const TrainOptions& defaults,
+                          const std::map<std::string, std::string>& notes = {});
+
+// The flags of TrainOptions in the group "Output": --name (its help: name_help), --out,
+// --overwrite, --resume, --stop-after, --quiet, --verbose. A driver adds its own after them.
+void add_output_options(cxxopts::Options& options, TrainOptions& train, const std::string& name_help);
+
+// options.parse, refusing a word that is no flag's ("unexpected argument 'x'").
+cxxopts::ParseResult parse_flags(cxxopts::Options& options, int argc, const char* const* argv);
 
 // Runs a driver's body; a bad flag or a heed::Error prints one line and exits non-zero.
 inline int run_driver(const char* driver, const std::function<int()>& body) {

@@ -23,16 +23,6 @@ namespace {
 const std::vector<std::string> kTranslateTasks = {"dates", "numbers", "reverse", "sort", "copy", "tsv"};
 const std::vector<std::string> kClassifyTasks = {"fashion", "idx", "cluttered", "captioned"};
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 // The flag that picks a run's variant in its driver; "" when the model has none.
 std::string variant_flag(const std::string& model) {
   if (model == "rnn" || model == "transformer" || model == "cnn" || model == "vit") return "--attention";

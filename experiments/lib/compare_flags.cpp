@@ -13,12 +13,6 @@ namespace heed::experiments {
 
 namespace {
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // The command as typed, quoting arguments a shell would split.
 std::string command_line(int argc, const char* const* argv) {
   std::string line;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -36,6 +37,21 @@ RunDir::RunDir(const std::string& out_dir, const std::string& name, bool overwri
   fs::create_directories(path_);
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void check_choice(const std::string& driver, const std::string& kind, const std::string& name,
+                  const std::vector<std::string>& names) {
+  HEED_CHECK(contains(names, name), driver, ": unknown ", kind, " '", name, "'; valid ", kind, "s: ", joined(names));
+}
+
 void RunDir::write_json(const std::string& name, const Json& json) const {
   const fs::path target = file(name);
   const fs::path temp = file(name + ".tmp");
@@ -47,27 +63,48 @@ void RunDir::write_json(const std::string& name, const Json& json) const {
   fs::rename(temp, target);
 }
 
-MetricsLog::MetricsLog(const fs::path& path, std::vector<std::string> columns, bool resume, std::int64_t resume_step)
-    : path_(path), columns_(std::move(columns)) {
+namespace {
+
+// The lines of a metrics file after its header whose step is at most `last_step`: what a resumed
+// run keeps of the rows its earlier sittings wrote.
+template <typename StepOf>
+std::vector<std::string> rows_up_to(const fs::path& path, bool has_header, std::int64_t last_step, StepOf step_of) {
   std::vector<std::string> kept;
-  if (resume && fs::exists(path_)) {
-    std::ifstream in(path_);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      const std::int64_t step = std::stoll(line.substr(0, line.find(',')));
-      if (step <= resume_step) kept.push_back(line);
-    }
+  std::ifstream in(path);
+  std::string line;
+  if (has_header) std::getline(in, line);
+  while (std::getline(in, line))
+    if (!line.empty() && step_of(line) <= last_step) kept.push_back(line);
+  return kept;
+}
+
+std::ofstream rewritten(const fs::path& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::trunc);
+  HEED_CHECK(out.good(), "run: cannot write ", path.string());
+  for (const auto& line : lines) out << line << "\n";
+  return out;
+}
+
+}  // namespace
+
+MetricsLog::MetricsLog(const RunDir& run, std::vector<std::string> columns, bool resume, std::int64_t resume_step)
+    : csv_path_(run.file("metrics.csv")), jsonl_path_(run.file("metrics.jsonl")), columns_(std::move(columns)) {
+  std::vector<std::string> csv_rows, json_rows;
+  if (resume) {
+    csv_rows = rows_up_to(csv_path_, true, resume_step,
+                          [](const std::string& line) { return std::stoll(line.substr(0, line.find(','))); });
+    json_rows = rows_up_to(jsonl_path_, false, resume_step,
+                           [](const std::string& line) { return Json::parse(line).at("step").get<std::int64_t>(); });
   }
-  std::ofstream out(path_, std::ios::trunc);
-  HEED_CHECK(out.good(), "run: cannot write ", path_.string());
-  for (std::size_t i = 0; i < columns_.size(); ++i) out << (i ? "," : "") << columns_[i];
-  out << "\n";
-  for (const auto& line : kept) out << line << "\n";
+  std::string header;
+  for (std::size_t i = 0; i < columns_.size(); ++i) header += (i ? "," : "") + columns_[i];
+  csv_rows.insert(csv_rows.begin(), header);
+  rewritten(csv_path_, csv_rows);
+  rewritten(jsonl_path_, json_rows);
 }
 
 void MetricsLog::write(const Json& row) {
-  std::ofstream out(path_, std::ios::app);
+  std::ofstream out(csv_path_, std::ios::app);
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     if (i) out << ",";
     if (!row.contains(columns_[i])) continue;
@@ -81,6 +118,7 @@ void MetricsLog::write(const Json& row) {
     }
   }
   out << "\n";
+  std::ofstream(jsonl_path_, std::ios::app) << row.dump() << "\n";
 }
 
 Progress::Progress(std::int64_t total_steps, std::int64_t first_step, bool quiet)
@@ -126,35 +164,27 @@ const std::vector<std::string>& optimizer_names() {
   return names;
 }
 
+namespace {
+
+// The optimizer with the rate and weight decay of the options (its own settings already in `settings`).
+template <typename Rule, typename Settings>
+std::unique_ptr<optim::Optimizer> optimizer_of(const std::vector<Tensor>& params, const TrainOptions& o,
+                                               Settings settings) {
+  settings.lr = o.lr;
+  settings.weight_decay = o.weight_decay;
+  return std::make_unique<Rule>(params, settings);
+}
+
+}  // namespace
+
 std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<Tensor>& params, const TrainOptions& o) {
-  if (o.optimizer == "adam") {
-    optim::AdamOptions a;
-    a.lr = o.lr;
-    a.weight_decay = o.weight_decay;
-    return std::make_unique<optim::Adam>(params, a);
-  }
-  if (o.optimizer == "adamw") {
-    optim::AdamWOptions a;
-    a.lr = o.lr;
-    a.weight_decay = o.weight_decay;
-    return std::make_unique<optim::AdamW>(params, a);
-  }
-  if (o.optimizer == "sgd") {
-    optim::SGDOptions s;
-    s.lr = o.lr;
-    s.momentum = o.momentum;
-    s.nesterov = o.momentum > 0;
-    s.weight_decay = o.weight_decay;
-    return std::make_unique<optim::SGD>(params, s);
-  }
-  if (o.optimizer == "rmsprop") {
-    optim::RMSpropOptions r;
-    r.lr = o.lr;
-    r.momentum = o.momentum;
-    r.weight_decay = o.weight_decay;
-    return std::make_unique<optim::RMSprop>(params, r);
-  }
-  detail::fail("unknown optimizer '", o.optimizer, "'; valid optimizers: adam, adamw, rmsprop, sgd");
+  if (o.optimizer == "adam") return optimizer_of<optim::Adam>(params, o, optim::AdamOptions{});
+  if (o.optimizer == "adamw") return optimizer_of<optim::AdamW>(params, o, optim::AdamWOptions{});
+  if (o.optimizer == "sgd")
+    return optimizer_of<optim::SGD>(params, o, optim::SGDOptions{.momentum = o.momentum, .nesterov = o.momentum > 0});
+  if (o.optimizer == "rmsprop")
+    return optimizer_of<optim::RMSprop>(params, o, optim::RMSpropOptions{.momentum = o.momentum});
+  detail::fail("unknown optimizer '", o.optimizer, "'; valid optimizers: ", joined(optimizer_names()));
 }
 
 std::unique_ptr<optim::Schedule> make_schedule(const TrainOptions& o, std::int64_t total_steps, double d_model) {
@@ -209,8 +239,7 @@ void check_finite_loss(double loss, std::int64_t step) {
 Json summary_of(const RunFacts& f) {
   const double ms_per_step = f.steps_here > 0 ? 1000.0 * f.train_seconds / static_cast<double>(f.steps_here) : 0.0;
   return {{"driver", f.driver},         {"run", f.run},
-          {"run_dir", f.run_dir},       {"task", f.task},
-          {"model", f.model},           {"seed", f.seed},
+          {"run_dir", f.run_dir},       {"seed", f.seed},
           {"steps", f.steps},           {"parameters", f.parameters},
           {"threads", f.threads},       {"blas_kernels", blas_kernels()},
           {"wall_s", f.wall_seconds},   {"ms_per_step", ms_per_step},

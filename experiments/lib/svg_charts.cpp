@@ -8,14 +8,13 @@
 
 namespace heed::experiments::svg {
 
-namespace {
-
-// Coordinates with one decimal: short files, and never "nan" (callers pass finite values only).
 std::string num(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.1f", std::isfinite(v) ? v : 0.0);
   return buffer;
 }
+
+namespace {
 
 std::string tick_label(double v) {
   char buffer[32];

@@ -20,6 +20,9 @@ namespace heed::experiments::svg {
 // Text made safe for SVG/HTML content and attribute values.
 std::string escape(const std::string& text);
 
+// A coordinate with one decimal: short files, and never "nan" (a value that is not finite gives 0).
+std::string num(double v);
+
 std::string series_colour(std::size_t style);  // "#0072b2", ...
 std::string series_dash(std::size_t style);    // "" (solid), then "6 3", "2 3"
 

@@ -11,12 +11,6 @@ namespace heed::experiments::svg {
 
 namespace {
 
-std::string num(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", std::isfinite(v) ? v : 0.0);
-  return buffer;
-}
-
 // A token as it can be read on an axis: a space becomes "␣", long tokens are cut.
 std::string visible(const std::string& token) {
   if (token == " ") return "\u2423";

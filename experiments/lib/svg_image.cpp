@@ -86,12 +86,6 @@ std::uint8_t byte_of(double unit) {
   return static_cast<std::uint8_t>(std::lround(std::clamp(std::isfinite(unit) ? unit : 0.0, 0.0, 1.0) * 255));
 }
 
-std::string num(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", std::isfinite(v) ? v : 0.0);
-  return buffer;
-}
-
 }  // namespace
 
 std::string grayscale_png_base64(std::size_t height, std::size_t width, const std::vector<double>& pixels) {

@@ -6,20 +6,18 @@
 #include <tuple>
 
 #include "autograd/grad_mode.h"
-#include "data/checkpoint.h"
 #include "data/seq_batch.h"
 #include "data/tasks.h"
 #include "experiments/lib/attention_flags.h"
 #include "experiments/lib/metrics.h"
+#include "experiments/lib/trainer.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
 #include "layers/loss.h"
 #include "layers/models/seq2seq.h"
 #include "layers/models/transformer.h"
 #include "layers/position/registry.h"
-#include "optim/clip.h"
 #include "tensor/ops.h"
-#include "tensor/threads.h"
 
 namespace heed::experiments {
 namespace {
@@ -33,12 +31,7 @@ struct Corpus {
 };
 
 Corpus build_corpus(const TranslateConfig& c) {
-  const auto names = data::task_names();
-  if (std::find(names.begin(), names.end(), c.task) == names.end()) {
-    std::ostringstream valid;
-    for (const auto& n : names) valid << (valid.tellp() > 0 ? ", " : "") << n;
-    detail::fail("translate: unknown task '", c.task, "'; valid tasks: ", valid.str());
-  }
+  check_choice("translate", "task", c.task, data::task_names());
   data::TaskOptions options = data::task_defaults(c.task);
   if (c.train_size > 0) options.train_size = c.train_size;
   if (c.valid_size > 0) options.valid_size = c.valid_size;
@@ -72,24 +65,11 @@ Corpus build_corpus(const TranslateConfig& c) {
 
 TransformerConfig transformer_config(const TranslateConfig& c, std::int64_t src_vocab, std::int64_t tgt_vocab,
                                      std::int64_t max_len) {
-  TransformerConfig m;
-  m.src_vocab = src_vocab;
-  m.tgt_vocab = tgt_vocab;
-  m.model_dim = c.d_model;
-  m.heads = c.heads;
-  m.kv_heads = c.kv_heads;
-  m.ff_dim = c.ff;
-  m.encoder_layers = c.layers;
-  m.decoder_layers = c.decoder_layers;
-  m.dropout = c.dropout;
-  m.norm_first = !c.post_norm;
-  m.encoder_attention = c.self_attention;
-  m.decoder_attention = c.decoder_attention;
-  m.cross_attention = c.cross_attention;
-  m.attention = c.knobs;
-  m.position = c.position;
-  m.max_len = max_len;
-  return m;
+  return {.src_vocab = src_vocab, .tgt_vocab = tgt_vocab, .model_dim = c.d_model, .heads = c.heads,
+          .kv_heads = c.kv_heads, .ff_dim = c.ff, .encoder_layers = c.layers, .decoder_layers = c.decoder_layers,
+          .dropout = c.dropout, .norm_first = !c.post_norm, .encoder_attention = c.self_attention,
+          .decoder_attention = c.decoder_attention, .cross_attention = c.cross_attention, .attention = c.knobs,
+          .position = c.position, .max_len = max_len};
 }
 
 // Refuses an unknown model, attention or encoding name, and a variant in a
@@ -100,8 +80,7 @@ void check_model_names(const TranslateConfig& c) {
   HEED_CHECK(c.eval == "greedy" || c.eval == "teacher", "translate: unknown --eval '", c.eval,
              "'; valid: greedy (decode), teacher (teacher-forced argmax)");
   if (c.model == "rnn") {
-    const auto attentions = sequence_attention_names();
-    if (std::find(attentions.begin(), attentions.end(), c.attention) == attentions.end())
+    if (!contains(sequence_attention_names(), c.attention))
       make_sequence_attention(c.attention, {});  // throws, listing the valid names
     return;
   }
@@ -119,19 +98,11 @@ std::shared_ptr<TranslationModel> build_model(const TranslateConfig& c, const Co
     return std::make_shared<Transformer>(
         transformer_config(c, corpus.source_vocab.size(), corpus.target_vocab.size(), max_len), gen);
   }
-  Seq2SeqConfig m;
-  m.src_vocab = corpus.source_vocab.size();
-  m.tgt_vocab = corpus.target_vocab.size();
-  m.embed_dim = c.embed_dim;
-  m.hidden = c.hidden;
-  m.cell = c.cell;
-  m.bidirectional = c.bidirectional;
-  m.attention_window = c.local_window;
-  m.hard_estimator = c.hard_estimator;
-  m.gumbel_temperature = c.gumbel_temperature;
-  m.encoder_layers = c.layers;
-  m.attention = c.attention;
-  m.dropout = c.dropout;
+  const Seq2SeqConfig m = {.src_vocab = corpus.source_vocab.size(), .tgt_vocab = corpus.target_vocab.size(),
+                           .embed_dim = c.embed_dim, .hidden = c.hidden, .cell = c.cell,
+                           .bidirectional = c.bidirectional, .encoder_layers = c.layers, .attention = c.attention,
+                           .dropout = c.dropout, .attention_window = c.local_window,
+                           .hard_estimator = c.hard_estimator, .gumbel_temperature = c.gumbel_temperature};
   return std::make_shared<Seq2Seq>(m, gen);
 }
 
@@ -151,7 +122,7 @@ Tensor sentence_losses(const Tensor& logits, const Tensor& targets) {
   return sum(per_token, {1});
 }
 
-struct Evaluation {
+struct SplitScores {
   double loss = 0;
   SequenceScores scores;
   double bleu = 0;
@@ -169,11 +140,11 @@ std::vector<Ids> teacher_forced_rows(const Tensor& logits, const Tensor& tgt_mas
 }
 
 // eval: "greedy" decodes (or beam-searches when beam > 1); "teacher" scores teacher-forced argmax.
-Evaluation evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len,
-                    const std::string& eval) {
+SplitScores evaluate(TranslationModel& model, data::SeqLoader& loader, std::int64_t beam, std::int64_t max_len,
+                     const std::string& eval) {
   NoGradGuard no_grad;
   model.eval();
-  Evaluation result;
+  SplitScores result;
   double loss_sum = 0, token_count = 0;
   std::vector<Ids> predictions, references;
   for (std::int64_t i = 0; i < loader.num_batches(); ++i) {
@@ -307,97 +278,32 @@ Json sample_translations(TranslationModel& model, const Corpus& corpus, std::int
   return samples;
 }
 
-Json config_json(const TranslateConfig& c) {
-  const TrainOptions& t = c.train;
-  Json json = {{"driver", "translate"}, {"task", c.task}, {"tsv", c.tsv_path}, {"tokenizer", c.tokenizer},
-          {"train_size", c.train_size}, {"valid_size", c.valid_size}, {"test_size", c.test_size},
-          {"min_len", c.min_len}, {"max_len", c.max_len}, {"model", c.model}, {"cell", c.cell},
-          {"embed", c.embed_dim}, {"hidden", c.hidden}, {"layers", c.layers}, {"bidirectional", c.bidirectional},
-          {"local_window", c.local_window}, {"hard_estimator", c.hard_estimator},
-          {"gumbel_temperature", c.gumbel_temperature},
-          {"attention", c.attention}, {"dropout", c.dropout}, {"label_smoothing", c.label_smoothing},
-          {"d_model", c.d_model}, {"heads", c.heads}, {"kv_heads", c.kv_heads}, {"ff", c.ff},
-          {"decoder_layers", c.decoder_layers}, {"self_attention", c.self_attention},
-          {"decoder_attention", c.decoder_attention}, {"cross_attention", c.cross_attention},
-          {"position", c.position}, {"post_norm", c.post_norm}, {"eval", c.eval},
-          {"beam", c.beam}, {"samples", c.samples}, {"steps", t.steps}, {"epochs", t.epochs},
-          {"batch", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr}, {"weight_decay", t.weight_decay},
-          {"momentum", t.momentum}, {"schedule", t.schedule}, {"warmup", t.warmup_steps}, {"clip_norm", t.clip_norm},
-          {"eval_every", t.eval_every}, {"seed", t.seed}, {"threads", t.threads}, {"name", t.name},
-          {"out_dir", t.out_dir}};
-  json.update(attention_knobs_to_json(c.knobs));
-  return json;
-}
+// config.json's keys and the fields they hold, both ways. Keys that came with the Transformer
+// (d_model, ...) and later ones are absent from older files, which read with their defaults.
+constexpr auto translate_fields = [](auto& c, auto&& visit) {
+  visit("task", c.task); visit("tsv", c.tsv_path); visit("tokenizer", c.tokenizer);
+  visit("train_size", c.train_size); visit("valid_size", c.valid_size); visit("test_size", c.test_size);
+  visit("min_len", c.min_len); visit("max_len", c.max_len); visit("model", c.model); visit("cell", c.cell);
+  visit("embed", c.embed_dim); visit("hidden", c.hidden); visit("layers", c.layers);
+  visit("bidirectional", c.bidirectional); visit("local_window", c.local_window);
+  visit("hard_estimator", c.hard_estimator); visit("gumbel_temperature", c.gumbel_temperature);
+  visit("attention", c.attention); visit("dropout", c.dropout); visit("label_smoothing", c.label_smoothing);
+  visit("d_model", c.d_model); visit("heads", c.heads); visit("kv_heads", c.kv_heads); visit("ff", c.ff);
+  visit("decoder_layers", c.decoder_layers); visit("self_attention", c.self_attention);
+  visit("decoder_attention", c.decoder_attention); visit("cross_attention", c.cross_attention);
+  visit("position", c.position); visit("post_norm", c.post_norm); visit("eval", c.eval); visit("beam", c.beam);
+  visit("samples", c.samples);
+  train_option_fields(c.train, visit);
+  attention_knob_fields(c.knobs, visit);
+};
 
 }  // namespace
 
-Json translate_config_to_json(const TranslateConfig& config) { return config_json(config); }
+Json translate_config_to_json(const TranslateConfig& c) { return fields_to_json(c, translate_fields, "translate"); }
 
-TranslateConfig translate_config_from_json(const Json& j) {
-  TranslateConfig c;
-  TrainOptions& t = c.train;
-  c.task = j.at("task");
-  c.tsv_path = j.at("tsv");
-  c.tokenizer = j.at("tokenizer");
-  c.train_size = j.at("train_size");
-  c.valid_size = j.at("valid_size");
-  c.test_size = j.at("test_size");
-  c.min_len = j.at("min_len");
-  c.max_len = j.at("max_len");
-  c.model = j.at("model");
-  c.cell = j.at("cell");
-  c.embed_dim = j.at("embed");
-  c.hidden = j.at("hidden");
-  c.layers = j.at("layers");
-  c.bidirectional = j.at("bidirectional");
-  c.local_window = j.value("local_window", c.local_window);
-  c.hard_estimator = j.value("hard_estimator", c.hard_estimator);
-  c.gumbel_temperature = j.value("gumbel_temperature", c.gumbel_temperature);
-  c.attention = j.at("attention");
-  c.dropout = j.at("dropout");
-  c.label_smoothing = j.at("label_smoothing");
-  // Keys added with the Transformer: a config.json written before them reads with their defaults.
-  c.d_model = j.value("d_model", c.d_model);
-  c.heads = j.value("heads", c.heads);
-  c.kv_heads = j.value("kv_heads", c.kv_heads);
-  c.ff = j.value("ff", c.ff);
-  c.decoder_layers = j.value("decoder_layers", c.decoder_layers);
-  c.self_attention = j.value("self_attention", c.self_attention);
-  c.decoder_attention = j.value("decoder_attention", c.decoder_attention);
-  c.cross_attention = j.value("cross_attention", c.cross_attention);
-  c.position = j.value("position", c.position);
-  c.post_norm = j.value("post_norm", c.post_norm);
-  attention_knobs_from_json(j, c.knobs);
-  c.eval = j.value("eval", c.eval);
-  c.beam = j.at("beam");
-  c.samples = j.at("samples");
-  t.steps = j.at("steps");
-  t.epochs = j.at("epochs");
-  t.batch_size = j.at("batch");
-  t.optimizer = j.at("optimizer");
-  t.lr = j.at("lr");
-  t.weight_decay = j.at("weight_decay");
-  t.momentum = j.at("momentum");
-  t.schedule = j.at("schedule");
-  t.warmup_steps = j.at("warmup");
-  t.clip_norm = j.at("clip_norm");
-  t.eval_every = j.at("eval_every");
-  t.seed = j.at("seed");
-  t.threads = j.at("threads");
-  t.name = j.at("name");
-  t.out_dir = j.at("out_dir");
-  return c;
+TranslateConfig translate_config_from_json(const Json& json) {
+  return fields_from_json<TranslateConfig>(json, translate_fields);
 }
-
-namespace {
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-bool transformer_attention_names_contain(const std::string& name) {
-  return contains(transformer_attention_names(), name);
-}
-bool positional_encoding_names_contain(const std::string& name) { return contains(positional_encoding_names(), name); }
-}  // namespace
 
 TranslateConfig with_model_defaults(TranslateConfig c) {
   const bool transformer = c.model == "transformer";
@@ -410,7 +316,7 @@ TranslateConfig with_model_defaults(TranslateConfig c) {
   // causal layer) falls back to mha unless that role was named explicitly.
   std::shared_ptr<TransformerAttention> probe;
   PositionKind position = PositionKind::None;
-  if (transformer_attention_names_contain(c.attention) && positional_encoding_names_contain(c.position)) {
+  if (contains(transformer_attention_names(), c.attention) && contains(positional_encoding_names(), c.position)) {
     Generator gen(0);
     TransformerAttentionConfig small = c.knobs;
     small.model_dim = 16;
@@ -432,11 +338,79 @@ std::string default_run_name(const TranslateConfig& config) {
   return c.task + "-" + c.model + "-" + c.attention + position + "-s" + std::to_string(c.train.seed);
 }
 
+namespace {
+
+// The translation task for the Trainer: teacher-forced cross-entropy on the training batches
+// (plus the auxiliary term of a model that has one), validation by decoding or teacher forcing.
+class TranslationTraining final : public TrainingTask {
+ public:
+  TranslationTraining(const TranslateConfig& config, const Corpus& corpus, TranslationModel& model)
+      : config_(config), corpus_(corpus), model_(model),
+        train_(loader(corpus.task.train, config.train.batch_size, /*shuffle=*/true)),
+        valid_(loader(corpus.task.validation, 256, false)), test_(loader(corpus.task.test, 256, false)),
+        max_decode_(corpus.max_target_tokens + 2) {}
+
+  data::SeqLoader& train_loader() { return train_; }
+
+  BatchLoss train_batch() override {
+    const data::SeqBatch batch = train_.next();
+    const TranslationOutput out = model_.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
+    Tensor loss = cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, config_.label_smoothing);
+    // The loss reported is the cross-entropy alone, comparable with valid_loss; an auxiliary
+    // term (hard attention's REINFORCE) only joins the gradient.
+    const double loss_value = loss.item();
+    if (model_.has_auxiliary_loss()) loss = loss + model_.auxiliary_loss(sentence_losses(out.logits, batch.tgt_out));
+    NoGradGuard no_grad;
+    const Tensor hits = ops::mul(ops::eq(ops::argmax(out.logits, -1), batch.tgt_out).to(DType::Float32), batch.tgt_mask);
+    return {loss, loss_value, ops::sum(hits).item(), ops::sum(batch.tgt_mask).item()};
+  }
+
+  Evaluation validate() override {
+    const SplitScores valid = evaluate(model_, valid_, 1, max_decode_, config_.eval);
+    std::ostringstream line;
+    line << "valid loss " << valid.loss << ", exact match " << 100 * valid.scores.exact_match()
+         << "%, token accuracy " << 100 * valid.scores.token_accuracy() << "%";
+    return {{{"valid_loss", valid.loss},
+             {"valid_exact_match", valid.scores.exact_match()},
+             {"valid_token_accuracy", valid.scores.token_accuracy()}},
+            line.str()};
+  }
+
+  Json test(const RunDir& run) override {
+    const SplitScores test = evaluate(model_, test_, config_.beam, max_decode_, config_.eval);
+    Json fields = {{"test_exact_match", test.scores.exact_match()},
+                   {"test_token_accuracy", test.scores.token_accuracy()},
+                   {"test_loss", test.loss}};
+    if (config_.task == "tsv") fields["test_bleu"] = test.bleu;
+    if (config_.samples > 0) {
+      std::ostringstream printed;
+      run.write_json("samples.json",
+                     sample_translations(model_, corpus_, config_.samples, max_decode_, config_.eval, &printed));
+      if (!config_.train.quiet) std::cerr << "sample translations (test split):\n" << printed.str();
+    }
+    return fields;
+  }
+
+ private:
+  data::SeqLoader loader(const std::vector<data::Example>& split, std::int64_t batch_size, bool shuffle) const {
+    return data::SeqLoader(split, corpus_.source_vocab, corpus_.target_vocab, *corpus_.source_tokenizer,
+                           *corpus_.target_tokenizer, batch_size, shuffle, config_.train.seed,
+                           /*bucket_by_length=*/shuffle);
+  }
+
+  const TranslateConfig& config_;
+  const Corpus& corpus_;
+  TranslationModel& model_;
+  data::SeqLoader train_, valid_, test_;
+  std::int64_t max_decode_;
+};
+
+}  // namespace
+
 Json run_translate(const TranslateConfig& requested) {
   const TranslateConfig config = with_model_defaults(requested);
   const TrainOptions& opt = config.train;
-  const std::string name = opt.name.empty() ? default_run_name(config) : opt.name;
-  const int threads = configure_threads(opt);
+  configure_threads(opt);
   check_model_names(config);
   if (config.model == "transformer" && !opt.quiet)
     for (const auto& [role, asked, chosen] :
@@ -445,155 +419,26 @@ Json run_translate(const TranslateConfig& requested) {
       if (asked.empty() && chosen != config.attention)
         std::cerr << "translate: " << config.attention << " cannot serve as " << role << " here; it uses " << chosen
                   << " (name another with --" << (role[0] == 'd' ? "decoder" : "cross") << "-attention)\n";
-  Corpus corpus = build_corpus(config);  // a bad task is refused before the run folder exists
-  RunDir run(opt.out_dir, name, opt.overwrite, opt.resume);
-  if (!opt.resume) {
-    Json saved = config_json(config);
-    saved["name"] = name;
-    run.write_json("config.json", saved);
-  }
+  const Corpus corpus = build_corpus(config);  // a bad task is refused before the run folder exists
   Generator gen(opt.seed);
-  const std::shared_ptr<TranslationModel> model_ptr = build_model(config, corpus, gen);
-  TranslationModel& model = *model_ptr;
-  data::SeqLoader train_loader(corpus.task.train, corpus.source_vocab, corpus.target_vocab, *corpus.source_tokenizer,
-                               *corpus.target_tokenizer, opt.batch_size, /*shuffle=*/true, opt.seed,
-                               /*bucket_by_length=*/true);
-  data::SeqLoader valid_loader(corpus.task.validation, corpus.source_vocab, corpus.target_vocab,
-                               *corpus.source_tokenizer, *corpus.target_tokenizer, 256, false, opt.seed);
-  data::SeqLoader test_loader(corpus.task.test, corpus.source_vocab, corpus.target_vocab, *corpus.source_tokenizer,
-                              *corpus.target_tokenizer, 256, false, opt.seed);
-  const std::int64_t total_steps = opt.steps > 0 ? opt.steps : opt.epochs * train_loader.num_batches();
-  const std::int64_t eval_every =
-      std::min(total_steps, opt.eval_every > 0 ? opt.eval_every : train_loader.num_batches());
-  const std::int64_t max_decode = corpus.max_target_tokens + 2;
+  const std::shared_ptr<TranslationModel> model = build_model(config, corpus, gen);
+  TranslationTraining task(config, corpus, *model);
 
-  auto optimizer = make_optimizer(model.parameters(), opt);
-  auto schedule = make_schedule(opt, total_steps,
-                                static_cast<double>(config.model == "transformer" ? config.d_model : config.hidden));
-
-  std::int64_t step = 0;
-  double best_valid_exact = 0;
-  if (opt.resume) {
-    const io::Checkpoint ck = io::load_checkpoint(run.file("checkpoint.safetensors").string());
-    model.load_state_dict(ck.model);
-    optimizer->load_state_dict(ck.optimizer);
-    step = ck.step;
-    gen.set_state(ck.generator);
-    train_loader.set_state(Json::parse(ck.extra.at("loader")).get<data::LoaderState>());
-    best_valid_exact = std::stod(ck.extra.at("best_valid_exact"));
-  }
-  MetricsLog metrics(run.file("metrics.csv"),
-                     {"step", "epoch", "lr", "train_loss", "train_token_accuracy", "valid_loss", "valid_exact_match",
-                      "valid_token_accuracy", "elapsed_s"},
-                     opt.resume, step);
-  if (opt.verbose)
-    std::cerr << "translate: " << corpus.task.train.size() << " train / " << corpus.task.validation.size()
-              << " validation / " << corpus.task.test.size() << " test examples; vocab " << corpus.source_vocab.size()
-              << " -> " << corpus.target_vocab.size() << "; " << model.num_parameters() << " parameters; "
-              << total_steps << " steps\n";
-
-  auto save = [&](std::int64_t at_step) {
-    io::Checkpoint ck;
-    ck.model = model.state_dict();
-    ck.optimizer = optimizer->state_dict();
-    ck.step = at_step;
-    ck.epoch = train_loader.epoch();
-    ck.generator = gen.state();
-    ck.extra["loader"] = Json(train_loader.state()).dump();
-    ck.extra["best_valid_exact"] = std::to_string(best_valid_exact);
-    io::save_checkpoint(run.file("checkpoint.safetensors").string(), ck);
-  };
-
-  reset_peak_memory();
-  Progress progress(total_steps, step, opt.quiet);
-  Stopwatch wall;
-  double train_seconds = 0;
-  const std::int64_t first_step = step;
-  double loss_sum = 0, correct = 0, counted = 0;
-  std::int64_t loss_steps = 0;
-  bool stopped_early = false;
-  while (step < total_steps) {
-    Stopwatch step_time;
-    const data::SeqBatch batch = train_loader.next();
-    optimizer->set_lr(schedule->lr_at(step));
-    const TranslationOutput out = model.forward(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in);
-    Tensor loss = cross_entropy(out.logits, batch.tgt_out, TranslationModel::kPad, config.label_smoothing);
-    // The logged loss is the cross-entropy alone, comparable with valid_loss;
-    // an auxiliary term (hard attention's REINFORCE) only joins the gradient.
-    const double loss_value = loss.item();
-    check_finite_loss(loss_value, step);
-    if (model.has_auxiliary_loss()) loss = loss + model.auxiliary_loss(sentence_losses(out.logits, batch.tgt_out));
-    loss.backward();
-    if (opt.clip_norm > 0) optim::clip_grad_norm(model.parameters(), opt.clip_norm);
-    optimizer->step();
-    optimizer->zero_grad();
-    ++step;
-    {
-      NoGradGuard no_grad;
-      const Tensor hits = ops::mul(ops::eq(ops::argmax(out.logits, -1), batch.tgt_out).to(DType::Float32), batch.tgt_mask);
-      correct += ops::sum(hits).item();
-      counted += ops::sum(batch.tgt_mask).item();
-    }
-    loss_sum += loss_value;
-    ++loss_steps;
-    train_seconds += step_time.seconds();
-    progress.update(step, train_loader.epoch(), loss_value, counted > 0 ? correct / counted : 0);
-
-    if (step % eval_every == 0 || step == total_steps) {
-      const Evaluation valid = evaluate(model, valid_loader, 1, max_decode, config.eval);
-      best_valid_exact = std::max(best_valid_exact, valid.scores.exact_match());
-      metrics.write({{"step", step}, {"epoch", train_loader.epoch()}, {"lr", optimizer->lr()},
-                     {"train_loss", loss_sum / static_cast<double>(std::max<std::int64_t>(loss_steps, 1))},
-                     {"train_token_accuracy", counted > 0 ? correct / counted : 0.0}, {"valid_loss", valid.loss},
-                     {"valid_exact_match", valid.scores.exact_match()},
-                     {"valid_token_accuracy", valid.scores.token_accuracy()}, {"elapsed_s", wall.seconds()}});
-      std::ostringstream line;
-      line << "step " << step << ": valid loss " << valid.loss << ", exact match " << 100 * valid.scores.exact_match()
-           << "%, token accuracy " << 100 * valid.scores.token_accuracy() << "%";
-      progress.message(line.str());
-      loss_sum = correct = counted = 0;
-      loss_steps = 0;
-      save(step);
-      if (opt.stop_after > 0 && step - first_step >= opt.stop_after && step < total_steps) {
-        stopped_early = true;
-        break;
-      }
-    }
-  }
-  progress.finish();
-
-  Json summary = summary_of({.driver = "translate", .run = name, .run_dir = run.path().string(), .task = config.task,
-                              .model = config.model, .seed = opt.seed, .steps = step, .steps_here = step - first_step,
-                              .parameters = model.num_parameters(), .threads = threads,
-                              .wall_seconds = wall.seconds(), .train_seconds = train_seconds});
-  summary["attention"] = config.attention;
-  summary["eval"] = config.eval;
-  summary["best_valid_exact_match"] = best_valid_exact;
-  if (config.model == "transformer") {
-    summary["self_attention"] = config.self_attention;
-    summary["decoder_attention"] = config.decoder_attention;
-    summary["cross_attention"] = config.cross_attention;
-    summary["position"] = config.position;
-  }
-  if (stopped_early) {
-    summary["stopped_at_step"] = step;
-    return summary;
-  }
-  const Evaluation test = evaluate(model, test_loader, config.beam, max_decode, config.eval);
-  summary["test_exact_match"] = test.scores.exact_match();
-  summary["test_token_accuracy"] = test.scores.token_accuracy();
-  summary["test_loss"] = test.loss;
-  if (config.task == "tsv") summary["test_bleu"] = test.bleu;
-  if (config.samples > 0) {
-    std::ostringstream printed;
-    const Json samples = sample_translations(model, corpus, config.samples, max_decode, config.eval, &printed);
-    run.write_json("samples.json", samples);
-    if (!opt.quiet) std::cerr << "sample translations (test split):\n" << printed.str();
-  }
-  summary["commit"] = current_git_commit();
-  summary["date"] = timestamp_utc();
-  run.write_json("summary.json", summary);
-  return summary;
+  std::ostringstream data_text;
+  data_text << corpus.task.train.size() << " train / " << corpus.task.validation.size() << " validation / "
+            << corpus.task.test.size() << " test examples; vocab " << corpus.source_vocab.size() << " -> "
+            << corpus.target_vocab.size();
+  TrainerSetup setup{
+      .driver = "translate", .run_name = default_run_name(config), .config = translate_config_to_json(config),
+      .summary = {{"task", config.task}, {"model", config.model}, {"attention", config.attention}, {"eval", config.eval}},
+      .data_text = data_text.str(), .train_accuracy = "train_token_accuracy",
+      .valid_columns = {"valid_loss", "valid_exact_match", "valid_token_accuracy"}, .best_metric = "valid_exact_match",
+      .model_dim = static_cast<double>(config.model == "transformer" ? config.d_model : config.hidden)};
+  if (config.model == "transformer")
+    setup.summary.update({{"self_attention", config.self_attention}, {"decoder_attention", config.decoder_attention},
+                          {"cross_attention", config.cross_attention}, {"position", config.position}});
+  Trainer trainer(setup, opt, *model, gen, DataPosition::of(task.train_loader()));
+  return trainer.run(task);
 }
 
 }  // namespace heed::experiments

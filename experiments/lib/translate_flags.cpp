@@ -8,6 +8,7 @@
 
 #include "data/tasks.h"
 #include "experiments/lib/attention_flags.h"
+#include "experiments/lib/cli.h"
 #include "experiments/lib/translate.h"
 #include "layers/attention/registry.h"
 #include "layers/attention/transformer_registry.h"
@@ -56,37 +57,23 @@ TranslateCommand parse_translate_command(int argc, const char* const* argv) {
     ("position", "positional encoding (see --list)", cxxopts::value(c.position)->default_value("sinusoidal"))
     ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"));
   add_attention_knob_options(options, "Transformer model (--model transformer)", c.knobs);
-  options.add_options("Training")
-    ("steps", "optimizer steps (0: --epochs decide)", cxxopts::value(t.steps)->default_value("0"))
-    ("epochs", "passes over the training set", cxxopts::value(t.epochs)->default_value("3"))
-    ("batch", "batch size", cxxopts::value(t.batch_size)->default_value("64"))
-    ("optimizer", "adam, adamw, rmsprop or sgd", cxxopts::value(t.optimizer)->default_value("adam"))
-    ("lr", "learning rate (peak rate for warmup schedules)", cxxopts::value(t.lr)->default_value("0.002"))
-    ("weight-decay", "weight decay", cxxopts::value(t.weight_decay)->default_value("0"))
-    ("momentum", "momentum (sgd, rmsprop)", cxxopts::value(t.momentum)->default_value("0.9"))
-    ("schedule", "constant, step, cosine, warmup-constant, warmup-cosine, warmup-linear or noam", cxxopts::value(t.schedule)->default_value("cosine"))
-    ("warmup", "warmup steps", cxxopts::value(t.warmup_steps)->default_value("0"))
-    ("clip-norm", "clip gradients to this global norm (0: off)", cxxopts::value(t.clip_norm)->default_value("1"))
-    ("eval-every", "steps between evaluations (0: once per epoch)", cxxopts::value(t.eval_every)->default_value("0"))
-    ("seed", "random seed (data, initialization, shuffling)", cxxopts::value(t.seed)->default_value("0"))
-    ("threads", "CPU threads (0: every core)", cxxopts::value(t.threads)->default_value("0"));
+  // clang-format on
+  TrainOptions defaults;
+  defaults.epochs = 3;
+  defaults.lr = 0.002;
+  defaults.schedule = "cosine";
+  add_training_options(options, t, defaults);
+  add_output_options(options, t,
+                     "run name: results go to <out>/<name> (default: <task>-<model>-<attention>[-<position>]-s<seed>)");
+  // clang-format off
   options.add_options("Output")
-    ("name", "run name: results go to <out>/<name> (default: <task>-<model>-<attention>[-<position>]-s<seed>)", cxxopts::value(t.name)->default_value(""))
-    ("out", "folder of runs", cxxopts::value(t.out_dir)->default_value("runs"))
-    ("overwrite", "replace an existing run folder", cxxopts::value(t.overwrite)->default_value("false"))
-    ("resume", "continue the run <out>/<name> from its checkpoint (its config.json is used)", cxxopts::value(t.resume)->default_value("false"))
-    ("stop-after", "stop at the first checkpoint after this many steps (to test --resume)", cxxopts::value(t.stop_after)->default_value("0"))
     ("beam", "beam size for the test split (1: greedy)", cxxopts::value(c.beam)->default_value("1"))
     ("eval", "greedy: score validation and test by decoding; teacher: by teacher-forced argmax (exact match = every target token right), for long sequences where decoding is slow", cxxopts::value(c.eval)->default_value("greedy"))
     ("samples", "test sentences to print with their attention (decoded as --eval says)", cxxopts::value(c.samples)->default_value("3"))
-    ("quiet", "no progress line", cxxopts::value(t.quiet)->default_value("false"))
-    ("verbose", "print data sizes, threads and BLAS kernels", cxxopts::value(t.verbose)->default_value("false"))
     ("list", "list tasks, attention variants and positional encodings, then exit")
     ("h,help", "print this help");
   // clang-format on
-  const auto parsed = options.parse(argc, argv);
-  if (!parsed.unmatched().empty())
-    throw cxxopts::exceptions::exception("unexpected argument '" + parsed.unmatched().front() + "'");
+  const auto parsed = parse_flags(options, argc, argv);
   command.help = parsed.count("help") > 0;
   command.list = parsed.count("list") > 0;
   command.help_text = options.help({"Task", "Model", "RNN model (--model rnn)", "Transformer model (--model transformer)",

@@ -11,31 +11,15 @@
 #include "experiments/lib/metrics.h"
 #include "experiments/lib/translate.h"
 #include "helpers.h"
+#include "run_checks.h"
 
 using namespace heed;
 using namespace heed::experiments;
 
 namespace {
 
-std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream fields(line);
-    std::string cell;
-    while (std::getline(fields, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-double column(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& name) {
-  const auto& header = rows.front();
-  const auto at = std::find(header.begin(), header.end(), name) - header.begin();
-  return std::stod(rows.at(row).at(static_cast<std::size_t>(at)));
-}
+using test::column;
+using test::read_csv;
 
 TranslateConfig tiny_translate(const std::string& out_dir, const std::string& name) {
   TranslateConfig c;
