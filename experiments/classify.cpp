@@ -147,12 +147,8 @@ int main(int argc, char** argv) {
       ("distractors", "cluttered: fragments of other images per canvas", cxxopts::value(c.cluttered.distractors)->default_value("4"))
       ("fragment", "cluttered: fragment side in pixels", cxxopts::value(c.cluttered.fragment)->default_value("8"));
     // clang-format on
-    heed::experiments::TrainOptions defaults;
-    defaults.epochs = 5;
-    defaults.batch_size = 128;
-    defaults.lr = 0.002;
-    defaults.schedule = "cosine";
-    defaults.clip_norm = 0;
+    const heed::experiments::TrainOptions defaults{
+        .epochs = 5, .batch_size = 128, .lr = 0.002, .schedule = "cosine", .clip_norm = 0};
     heed::experiments::add_training_options(options, t, defaults,
                                             {{"optimizer", vit_default(vit.optimizer)},
                                              {"lr", vit_default(vit.lr)},

@@ -49,13 +49,8 @@ int main(int argc, char** argv) {
       ("sentence-hidden", "sentence GRU size per direction", cxxopts::value(c.sentence_hidden)->default_value("32"))
       ("attn-dim", "size of the attention's hidden layer (0: its input size)", cxxopts::value(c.attn_dim)->default_value("0"));
     // clang-format on
-    heed::experiments::TrainOptions defaults;
-    defaults.epochs = 3;
-    defaults.batch_size = 32;
-    defaults.lr = 0.003;
-    defaults.schedule = "cosine";
-    defaults.eval_every = 100;
-    heed::experiments::add_training_options(options, t, defaults);
+    heed::experiments::add_training_options(
+        options, t, {.epochs = 3, .batch_size = 32, .lr = 0.003, .schedule = "cosine", .eval_every = 100});
     heed::experiments::add_output_options(
         options, t, "run name: results go to <out>/<name> (default: <task>-<model>-<pooling>-s<seed>)");
     // clang-format off

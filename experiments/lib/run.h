@@ -27,9 +27,10 @@ namespace heed::experiments {
 
 using Json = nlohmann::json;
 
-// Options every trainer understands (the drivers expose them as flags).
+// Options every trainer understands (the drivers expose them as flags). Every field has an
+// initializer, so TrainOptions{.epochs = 3, ...} names only what differs.
 struct TrainOptions {
-  std::string name;             // run folder name under out_dir; empty: derived from the config
+  std::string name{};           // run folder name under out_dir; empty: derived from the config
   std::string out_dir = "runs";
   bool overwrite = false;       // replace an existing run folder
   bool resume = false;          // continue the run in the folder from its checkpoint

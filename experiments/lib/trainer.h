@@ -75,16 +75,17 @@ struct DataPosition {
   }
 };
 
-// What the Trainer cannot know of the task.
+// What the Trainer cannot know of the task. Every field has an initializer, so a driver names
+// only those it sets: TrainerSetup{.driver = "translate", ...}.
 struct TrainerSetup {
-  std::string driver;                             // "translate": summary.json's driver, --verbose's prefix
-  std::string run_name;                           // the run folder under out_dir when --name gives none
-  Json config;                                    // written to config.json on a fresh run
-  Json summary;                                   // the driver's summary fields: task, model, attention, ...
-  std::string data_text;                          // --verbose: "600 train / 60 validation / 60 test examples"
+  std::string driver{};                           // "translate": summary.json's driver, --verbose's prefix
+  std::string run_name{};                         // the run folder under out_dir when --name gives none
+  Json config{};                                  // written to config.json on a fresh run
+  Json summary{};                                 // the driver's summary fields: task, model, attention, ...
+  std::string data_text{};                        // --verbose: "600 train / 60 validation / 60 test examples"
   std::string train_accuracy = "train_accuracy";  // metrics.csv's column for the training accuracy
-  std::vector<std::string> valid_columns;         // metrics.csv's validation columns, in order
-  std::string best_metric;                        // the valid_* metric to maximize: best_<it> in the summary
+  std::vector<std::string> valid_columns{};       // metrics.csv's validation columns, in order
+  std::string best_metric{};                      // the valid_* metric to maximize: best_<it> in the summary
   double model_dim = 512;                         // the noam schedule's d_model
   double warmup_fraction = 0;                     // > 0: warm up for this share of the steps (replaces --warmup)
 };

@@ -58,11 +58,7 @@ TranslateCommand parse_translate_command(int argc, const char* const* argv) {
     ("post-norm", "post-LayerNorm layers (the 2017 paper) instead of pre-LayerNorm", cxxopts::value(c.post_norm)->default_value("false"));
   add_attention_knob_options(options, "Transformer model (--model transformer)", c.knobs);
   // clang-format on
-  TrainOptions defaults;
-  defaults.epochs = 3;
-  defaults.lr = 0.002;
-  defaults.schedule = "cosine";
-  add_training_options(options, t, defaults);
+  add_training_options(options, t, {.epochs = 3, .lr = 0.002, .schedule = "cosine"});
   add_output_options(options, t,
                      "run name: results go to <out>/<name> (default: <task>-<model>-<attention>[-<position>]-s<seed>)");
   // clang-format off

@@ -70,6 +70,22 @@ ClassifyConfig tiny_images(const std::string& task) {
   return c;
 }
 
+DocumentsConfig tiny_documents() {
+  DocumentsConfig c;
+  c.min_sentences = 2;
+  c.max_sentences = 3;
+  c.min_words = 4;
+  c.max_words = 5;
+  c.train_size = 96;
+  c.valid_size = 16;
+  c.test_size = 16;
+  c.embed_dim = 8;
+  c.word_hidden = 8;
+  c.sentence_hidden = 8;
+  set_schedule(c, 8, 2, 16);
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("translate resumes exactly: N steps straight equal N/2 + --resume + N/2", "[experiments][trainer][resume]") {
@@ -104,36 +120,15 @@ TEST_CASE("classify --task captioned resumes exactly: N steps straight equal N/2
 
 TEST_CASE("documents resumes exactly: N steps straight equal N/2 + --resume + N/2", "[experiments][trainer][resume][han]") {
   test::TempDir dir;
-  DocumentsConfig c;
-  c.min_sentences = 2;
-  c.max_sentences = 3;
-  c.min_words = 4;
-  c.max_words = 5;
-  c.train_size = 96;
-  c.valid_size = 16;
-  c.test_size = 16;
-  c.embed_dim = 8;
-  c.word_hidden = 8;
-  c.sentence_hidden = 8;
+  DocumentsConfig c = tiny_documents();
   c.samples = 1;
-  set_schedule(c, 8, 2, 16);
   require_exact_resume<DocumentsConfig>(dir, c, 4, run_documents, documents_config_from_json);
 }
 
 TEST_CASE("resume is exact with gradient accumulation, early stopping and the best checkpoint",
           "[experiments][trainer][resume][han]") {
   test::TempDir dir;
-  DocumentsConfig c;
-  c.min_sentences = 2;
-  c.max_sentences = 3;
-  c.min_words = 4;
-  c.max_words = 5;
-  c.train_size = 96;
-  c.valid_size = 16;
-  c.test_size = 16;
-  c.embed_dim = 8;
-  c.word_hidden = 8;
-  c.sentence_hidden = 8;
+  DocumentsConfig c = tiny_documents();
   c.samples = 0;
   set_schedule(c, 8, 1, 8);
   c.train.accumulate = 2;
